@@ -1,0 +1,51 @@
+# The project's commands. Distributions are found by glob: every extensions/*/setup.py.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXTENSIONS := $(patsubst %/setup.py,%,$(wildcard extensions/*/setup.py))
+EXT_PACKAGES := $(wildcard extensions/*/python_worker_extension_*)
+STAMP := $(VENV)/.installed-stamp
+RUN_APP ?= samples/timer_app
+
+.PHONY: install test lint typecheck unit run bench dist clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python setup.py $(wildcard extensions/*/setup.py)
+	$(BIN)/python -m pip install -q -e '.[dev]' $(foreach e,$(EXTENSIONS),-e '$(e)[test]')
+	touch $@
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check framework extensions tests samples bench
+	$(BIN)/ruff format --check framework extensions tests samples bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy framework/python_worker_extension_framework $(EXT_PACKAGES)
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck unit
+
+run: $(STAMP)
+	@if [ -f framework/python_worker_extension_framework/host/cli.py ]; then \
+		$(BIN)/funcext start $(RUN_APP); \
+	else \
+		$(BIN)/python samples/run_through_dispatcher.py; \
+	fi
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist . >/dev/null
+	@for e in $(EXTENSIONS); do $(BIN)/python -m build --outdir dist $$e >/dev/null || exit 1; done
+	$(BIN)/twine check dist/*
+
+clean:
+	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,105 @@
+"""Registration-time checks of an extension class: mistakes the worker would hide.
+
+The worker calls hooks without awaiting them, with fixed positional arguments, and only
+by their exact names, so an ``async def`` hook, a hook that cannot take those arguments,
+or a misspelled hook name silently does nothing in Azure. These checks find such
+mistakes when the class is defined (for classes built on the framework's base) or when
+the framework first reads the registry (for any other extension).
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import warnings
+from typing import Any, List, Sequence
+
+from azure.functions import AppExtensionBase, FuncExtensionBase
+
+from .errors import ExtensionDefinitionWarning
+from .hooks import ALL_HOOKS, APP_HOOKS, FUNCTION_HOOKS, HookSpec
+
+_SDK_BASES = (AppExtensionBase, FuncExtensionBase, object)
+_ALL_NAMES = [spec.name for spec in ALL_HOOKS]
+
+
+def _own_attributes(cls: type, stop_at: Sequence[type]) -> dict[str, Any]:
+    """Attributes defined by ``cls`` and its bases, excluding the SDK and framework bases."""
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        if klass in _SDK_BASES or klass in stop_at:
+            continue
+        found.update(vars(klass))
+    return found
+
+
+def _underlying(attribute: Any) -> Any:
+    if isinstance(attribute, (classmethod, staticmethod)):
+        return attribute.__func__
+    return attribute
+
+
+def _can_take(function: Any, spec: HookSpec, bound: bool) -> bool:
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return True  # not introspectable (a C function): give it the benefit of the doubt
+    extra = () if not bound else ("self",)
+    try:
+        signature.bind(*extra, *(None for _ in spec.arguments))
+    except TypeError:
+        return False
+    return True
+
+
+def problems_of(cls: type, framework_bases: Sequence[type] = ()) -> List[str]:
+    """Human-readable problems with an extension class; empty when it is fine."""
+    is_app = issubclass(cls, AppExtensionBase)
+    own_specs = APP_HOOKS if is_app else FUNCTION_HOOKS
+    other_specs = FUNCTION_HOOKS if is_app else APP_HOOKS
+    scope = "app-level" if is_app else "function-level"
+    attributes = _own_attributes(cls, framework_bases)
+    found: List[str] = []
+    for spec in own_specs:
+        if spec.name not in attributes:
+            continue
+        raw = attributes[spec.name]
+        function = _underlying(raw)
+        if inspect.iscoroutinefunction(function):
+            found.append(
+                f"{cls.__name__}.{spec.name} is 'async def': the worker calls hooks without "
+                "awaiting them, so its body would never run. Make it a plain 'def' "
+                "(start background work explicitly if you need it)."
+            )
+        bound = not isinstance(raw, staticmethod)
+        if callable(function) and not _can_take(function, spec, bound):
+            found.append(
+                f"{cls.__name__}.{spec.name} cannot accept the worker's positional arguments "
+                f"({', '.join(spec.arguments)}); give it that signature and end it with "
+                "'*args, **kwargs' to stay compatible with future arguments."
+            )
+    for name, value in attributes.items():
+        if name.startswith("_") or name in _ALL_NAMES or not callable(_underlying(value)):
+            continue
+        close = difflib.get_close_matches(name, [s.name for s in own_specs], n=1, cutoff=0.85)
+        if close:
+            found.append(
+                f"{cls.__name__}.{name} looks like a misspelling of the hook {close[0]!r}; "
+                "the worker only calls hooks by their exact names, so rename it."
+            )
+    for spec in other_specs:
+        if spec.name in attributes:
+            wanted = spec.name + "_app_level" if is_app else spec.name.replace("_app_level", "")
+            found.append(
+                f"{cls.__name__}.{spec.name} is not a hook of a {scope} extension and will "
+                f"never be called; name it {wanted!r}."
+            )
+    return found
+
+
+def warn_about(cls: type, framework_bases: Sequence[type] = (), stacklevel: int = 3) -> List[str]:
+    """Issue an ``ExtensionDefinitionWarning`` per problem; return the problems."""
+    found = problems_of(cls, framework_bases)
+    for problem in found:
+        warnings.warn(problem, ExtensionDefinitionWarning, stacklevel=stacklevel)
+    return found

@@ -1,0 +1,73 @@
+"""W3C ``traceparent`` parsing and creation, shared by the host and the extensions.
+
+Format: ``version-traceid-parentid-flags``, e.g.
+``00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01``. Lower-case hex; all-zero
+trace or parent ids are invalid; version ``ff`` is invalid; a future version may carry
+more fields after the flags.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+_HEX = re.compile(r"[0-9a-f]+")
+
+
+@dataclass(frozen=True)
+class TraceParent:
+    version: str
+    trace_id: str
+    parent_id: str
+    flags: int
+
+    @property
+    def sampled(self) -> bool:
+        return bool(self.flags & 0x01)
+
+    def header(self) -> str:
+        return f"{self.version}-{self.trace_id}-{self.parent_id}-{self.flags:02x}"
+
+
+def _hex_field(value: str, length: int) -> bool:
+    return len(value) == length and _HEX.fullmatch(value) is not None
+
+
+def parse(value: Optional[str]) -> Tuple[Optional[TraceParent], Optional[str]]:
+    """``(traceparent, None)`` when valid, else ``(None, reason)``; empty input has no reason."""
+    if not value:
+        return None, None
+    if not isinstance(value, str):
+        return None, f"traceparent must be a string, got {type(value).__name__}"
+    parts = value.strip().split("-")
+    if len(parts) < 4:
+        return None, "traceparent needs 4 dash-separated fields"
+    version, trace_id, parent_id, flags = parts[:4]
+    if not _hex_field(version, 2) or version == "ff":
+        return None, f"invalid version {version!r}"
+    if version == "00" and len(parts) != 4:
+        return None, "version 00 traceparent has extra fields"
+    if not _hex_field(trace_id, 32) or trace_id == "0" * 32:
+        return None, "invalid trace id"
+    if not _hex_field(parent_id, 16) or parent_id == "0" * 16:
+        return None, "invalid parent id"
+    if not _hex_field(flags, 2):
+        return None, "invalid trace flags"
+    return TraceParent(version, trace_id, parent_id, int(flags, 16)), None
+
+
+def new(sampled: bool = True) -> TraceParent:
+    """A new random trace parent (new trace id and span id)."""
+    return TraceParent("00", secrets.token_hex(16), secrets.token_hex(8), 1 if sampled else 0)
+
+
+def trace_id_of(context: object) -> Optional[str]:
+    """The trace id of an invocation's context, when its traceparent is valid."""
+    trace_context = getattr(context, "trace_context", None)
+    raw = getattr(trace_context, "trace_parent", None) or getattr(
+        trace_context, "Traceparent", None
+    )
+    parsed, _ = parse(raw)
+    return parsed.trace_id if parsed else None
