@@ -39,7 +39,7 @@ run: $(STAMP)
 	fi
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 dist: $(STAMP)
 	rm -rf dist

@@ -1,0 +1,103 @@
+"""Shared measuring code for the benchmarks in this folder.
+
+A benchmark module is ``bench/bench_<name>.py`` with a function
+``run(quick: bool) -> list[Table]``. Each ``Table`` holds rows measured in the same run,
+one of them the baseline; ``bench/run.py`` collects every module's tables into
+``bench/results.md``. Times are per operation, from several repeats of many calls, so a
+row's median and spread say how stable it is.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional
+
+
+@dataclass
+class Row:
+    """One measured variant: seconds per operation for each repeat (or any unit)."""
+
+    label: str
+    samples: List[float]
+    unit: str = "us"
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def spread(self) -> float:
+        """Half the distance between the fastest and slowest repeat, in the row's unit."""
+        return (max(self.samples) - min(self.samples)) / 2
+
+
+@dataclass
+class Table:
+    """Rows measured together; ``baseline`` names the row the ratios are against."""
+
+    title: str
+    baseline: str
+    rows: List[Row] = field(default_factory=list)
+    description: str = ""
+    higher_is_better: bool = False
+
+    def row(self, label: str) -> Row:
+        return next(r for r in self.rows if r.label == label)
+
+    def ratio(self, label: str) -> float:
+        return self.row(label).median / self.row(self.baseline).median
+
+    def markdown(self) -> str:
+        unit = self.rows[0].unit if self.rows else ""
+        lines = [f"### {self.title}", ""]
+        if self.description:
+            lines += [self.description, ""]
+        lines += [
+            f"| variant | median ({unit}) | spread (±{unit}) | ratio vs {self.baseline} | note |",
+            "|---|---:|---:|---:|---|",
+        ]
+        for row in self.rows:
+            lines.append(
+                f"| {row.label} | {row.median:.2f} | {row.spread:.2f} | "
+                f"{self.ratio(row.label):.2f}x | {row.note} |"
+            )
+        return "\n".join(lines) + "\n"
+
+
+def per_call_microseconds(
+    operation: Callable[[], object],
+    *,
+    number: int = 2000,
+    repeat: int = 7,
+    setup: Optional[Callable[[], object]] = None,
+) -> List[float]:
+    """Microseconds per call of ``operation``, one figure per repeat (GC off while timing)."""
+    if setup is not None:
+        setup()
+    for _ in range(min(number, 200)):  # warm-up
+        operation()
+    samples = []
+    for _ in range(repeat):
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            started = time.perf_counter()
+            for _ in range(number):
+                operation()
+            elapsed = time.perf_counter() - started
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+        samples.append(elapsed / number * 1e6)
+    return samples
+
+
+def progress(message: str) -> None:
+    """Progress lines go to stderr so a long ``make bench`` shows where it is."""
+    import sys
+
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
