@@ -1,0 +1,100 @@
+"""Every distribution builds, passes ``twine check``, carries the right metadata, and works
+from its wheels alone in a fresh virtual environment."""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from .conftest import ROOT, distribution_dirs
+
+LICENSE = "MIT"
+
+
+def _wheel(files: List[Path]) -> Path:
+    return next(f for f in files if f.suffix == ".whl")
+
+
+def _metadata(wheel: Path) -> email.message.Message:
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        return email.message_from_bytes(archive.read(name))
+
+
+def test_every_distribution_has_sdist_and_wheel(built_distributions: Dict[str, List[Path]]) -> None:
+    assert len(built_distributions) == len(distribution_dirs())
+    for name, files in built_distributions.items():
+        suffixes = sorted(f.name.rsplit(".", 2)[-1] for f in files)
+        assert suffixes == ["gz", "whl"], name
+
+
+def test_twine_check_passes(built_distributions: Dict[str, List[Path]]) -> None:
+    files = [str(f) for fs in built_distributions.values() for f in fs]
+    result = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *files], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_metadata_is_complete(built_distributions: Dict[str, List[Path]]) -> None:
+    for files in built_distributions.values():
+        meta = _metadata(_wheel(files))
+        name = meta["Name"]
+        assert name.startswith("python-worker-extension-"), name
+        assert re.fullmatch(r"\d+\.\d+\.\d+", meta["Version"]), (name, meta["Version"])
+        assert meta["Summary"] and len(meta["Summary"]) > 20, name
+        assert meta["Description-Content-Type"] == "text/markdown", name
+        assert len(meta.get_payload() or "") > 500, f"{name}: readme missing from long description"
+        assert meta["License"] == LICENSE or LICENSE in (meta["License-Expression"] or ""), name
+        assert meta["Requires-Python"] == ">=3.9", name
+        classifiers = meta.get_all("Classifier") or []
+        for minor in (9, 10, 11, 12):
+            assert f"Programming Language :: Python :: 3.{minor}" in classifiers, (name, minor)
+        requires = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
+        assert any(r.startswith("azure-functions") for r in requires), name
+        for requirement in requires:
+            assert "<" in requirement, f"{name}: {requirement!r} has no upper bound"
+            assert ">" in requirement, f"{name}: {requirement!r} has no lower bound"
+        with zipfile.ZipFile(_wheel(files)) as archive:
+            assert any(n.endswith("/py.typed") for n in archive.namelist()), name
+            assert not any(n.startswith(("tests/", "samples/")) for n in archive.namelist()), name
+
+
+@pytest.mark.skipif(os.environ.get("SKIP_FRESH_VENV") == "1", reason="SKIP_FRESH_VENV=1")
+def test_wheels_work_in_a_fresh_venv_without_the_source_tree(
+    built_distributions: Dict[str, List[Path]], tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    wheels = [str(_wheel(files)) for files in built_distributions.values()]
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wheels],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    check = ROOT / "tests" / "packaging" / "fresh_venv_check.py"
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    samples = tmp_path / "samples"
+    subprocess.run(["cp", "-r", str(ROOT / "samples"), str(samples)], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    result = subprocess.run(
+        [str(python), str(check), str(samples)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "fresh venv checks passed" in result.stdout
