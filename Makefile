@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXTENSIONS := $(patsubst %/setup.py,%,$(wildcard extensions/*/setup.py))
-EXT_PACKAGES := $(wildcard extensions/*/python_worker_extension_*)
+EXT_PACKAGES := $(patsubst %/__init__.py,%,$(wildcard extensions/*/python_worker_extension_*/__init__.py))
 STAMP := $(VENV)/.installed-stamp
 RUN_APP ?= samples/timer_app
 

@@ -15,6 +15,8 @@ from typing import Any, Optional, Tuple
 from azure.functions import HttpResponse
 
 _BODY_ATTRIBUTE = "_HttpResponse__body"
+_CHARSETS_WITH_BOM = frozenset({"utf-16", "utf-32", "utf-8-sig"})
+_BODYLESS_STATUSES = frozenset({204, 205, 304})
 
 
 def is_http_response(value: Any) -> bool:
@@ -24,7 +26,11 @@ def is_http_response(value: Any) -> bool:
 
 def content_type(response: HttpResponse) -> Tuple[str, str]:
     """``(mimetype, charset)`` as the client will see them, lower-cased mimetype."""
-    header: Optional[str] = response.headers.get("Content-Type")
+    header: Optional[str] = None
+    for name, value in response.headers.items():  # no KeyError round-trip inside werkzeug
+        if name.lower() == "content-type":
+            header = value
+            break
     if header:
         mimetype, _, params = header.partition(";")
         charset = response.charset or "utf-8"
@@ -59,15 +65,35 @@ def append_text(response: HttpResponse, text: str) -> bool:
     Only ``text/*`` bodies are changed: JSON, binary and other bodies are left as they are,
     as is any body whose charset is unknown or cannot encode ``text``.
     """
-    if not is_text(response):
+    mimetype, charset = content_type(response)
+    if not mimetype.startswith("text/"):
         return False
-    charset = content_type(response)[1]
     try:
-        codecs.lookup(charset)
-        encoded = text.encode(charset)
-    except (LookupError, UnicodeEncodeError):
+        codec = codecs.lookup(charset).name
+        if codec in _CHARSETS_WITH_BOM:
+            # Encoding the suffix alone would put a second byte-order mark mid-body.
+            body = (response.get_body().decode(charset) + text).encode(charset)
+        else:
+            body = response.get_body() + text.encode(charset)
+    except (LookupError, UnicodeError):
         return False
-    replace_body(response, response.get_body() + encoded)
+    replace_body(response, body)
+    return True
+
+
+def body_can_grow(response: HttpResponse) -> bool:
+    """Whether the status and headers allow a longer body: not 1xx/204/205/304, no explicit
+    ``Content-Length`` (it would then lie) and no ``Content-Encoding`` such as gzip (appended
+    plain bytes would corrupt it). Content type and charset are checked by ``append_text``."""
+    status = int(response.status_code)
+    if status < 200 or status in _BODYLESS_STATUSES:
+        return False
+    for name, value in response.headers.items():
+        lowered = name.lower()
+        if lowered == "content-length":
+            return False
+        if lowered == "content-encoding" and value.strip().lower() not in ("", "identity"):
+            return False
     return True
 
 

@@ -58,3 +58,18 @@ def test_replace_body_and_status() -> None:
     assert response.get_body() == b"new"
     assert http.status_code(response) == 201
     assert http.status_code("text") is None
+
+
+def test_append_text_to_utf16_body_keeps_a_single_byte_order_mark() -> None:
+    response = func.HttpResponse("hi", charset="utf-16")
+    assert http.append_text(response, " there")
+    assert response.get_body().decode("utf-16") == "hi there"
+    assert response.get_body().count(b"\xff\xfe") == 1
+
+
+def test_body_can_grow_only_without_length_encoding_or_bodyless_status() -> None:
+    assert http.body_can_grow(func.HttpResponse("x"))
+    assert not http.body_can_grow(func.HttpResponse("x", status_code=204))
+    assert not http.body_can_grow(func.HttpResponse("x", headers={"Content-Length": "1"}))
+    assert not http.body_can_grow(func.HttpResponse(b"x", headers={"Content-Encoding": "gzip"}))
+    assert http.body_can_grow(func.HttpResponse("x", headers={"Content-Encoding": "identity"}))
