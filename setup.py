@@ -30,7 +30,7 @@ setup(
     packages=find_packages(where="framework"),
     package_data={"python_worker_extension_framework": ["py.typed"]},
     python_requires=">=3.9",
-    install_requires=["azure-functions>=1.7.0,<3"],
+    install_requires=["azure-functions>=1.7.0,<3", "wrapt>=1.14,<3"],
     extras_require={
         "host": HOST_REQUIRES,
         "testing": TESTING_REQUIRES + HOST_REQUIRES + ["httpx>=0.24"],

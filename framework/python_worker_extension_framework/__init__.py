@@ -14,6 +14,7 @@ from .errors import (
 from .gating import extensions_enabled
 from .options import Option, Settings
 from .version import VERSION
+from .wrapper import ExtensionsFunctionApp, is_wrapped, with_extensions, wrap_app
 
 __version__ = VERSION
 
@@ -22,6 +23,7 @@ __all__ = [
     "Dispatcher",
     "ExtensionConfigError",
     "ExtensionDefinitionWarning",
+    "ExtensionsFunctionApp",
     "HookCall",
     "HookTrace",
     "Invocation",
@@ -39,4 +41,7 @@ __all__ = [
     "extensions_enabled",
     "format_hook_chain",
     "hook_chain",
+    "is_wrapped",
+    "with_extensions",
+    "wrap_app",
 ]

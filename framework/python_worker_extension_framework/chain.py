@@ -45,6 +45,8 @@ def hook_chain(function_name: str) -> List[ChainEntry]:
     """The chain for ``function_name``: function-level extensions run inside app-level ones."""
     entries: List[ChainEntry] = []
     for cls in registry.app_extensions():
+        if getattr(cls, "_framework_internal", False):
+            continue  # the wrapper's marker: plumbing, not an extension the user chose
         applies = cls.applies_to(function_name) if issubclass(cls, WorkerExtension) else True
         entries.append(
             ChainEntry(len(entries) + 1, cls.__name__, "app", _defined_hooks(cls, True), applies)

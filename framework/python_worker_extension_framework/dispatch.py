@@ -6,12 +6,14 @@ with positional arguments and a per-extension logger under ``azure_functions_wor
 pre before function pre, function post before app post, hook errors logged and swallowed,
 no post hook when the function raises. ``error_phase=True`` adds the one thing the worker
 lacks: the framework's error hooks run when the function raises, then the exception
-propagates unchanged.
+propagates unchanged. ``gated=False`` runs hooks whatever the setting says; the in-function
+wrapper (``wrapper.py``) uses it where the worker ran nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
@@ -37,6 +39,11 @@ from .hooks import (
 )
 
 _load_logger = logging.getLogger(WORKER_LOGGER_PREFIX)
+
+# Set on the context by the error phase, holding ``id()`` of the exception it handled: when
+# a wrapped function already ran the error hooks inside, an enclosing dispatcher with
+# ``error_phase=True`` sees the same exception and must not run them a second time.
+_ERROR_PHASE_ATTRIBUTE = "_python_worker_extension_error_phase"
 
 
 @dataclass
@@ -107,6 +114,10 @@ class Dispatcher:
         by default.
     python_version:
         The (major, minor) whose gating rules apply; this interpreter's by default.
+    gated:
+        Whether the setting and the Python version decide if hooks run, as in the worker
+        (the default). ``False`` runs them always: for code that runs the chain exactly
+        where the worker did not, such as the in-function wrapper.
     """
 
     def __init__(
@@ -115,13 +126,17 @@ class Dispatcher:
         error_phase: bool = False,
         environ: Optional[Mapping[str, str]] = None,
         python_version: Optional[Tuple[int, int]] = None,
+        gated: bool = True,
     ) -> None:
         self.error_phase = error_phase
+        self.gated = gated
         self._environ = environ
         self._python_version = python_version or sys.version_info[:2]
 
     def enabled(self) -> bool:
         """Whether hooks run now (the setting is read on every call, as the worker does)."""
+        if not self.gated:
+            return True
         return extensions_enabled(self._environ, self._python_version)
 
     def load_function(self, function_name: str, function_directory: str) -> None:
@@ -169,18 +184,29 @@ class Dispatcher:
             registry.app_hooks(POST_INVOCATION_APP.name), POST_INVOCATION_APP.name, args, trace
         )
 
-    def _failed(
+    def run_error_hooks(
         self,
         context: Any,
         func_args: Dict[str, Any],
         exception: BaseException,
-        trace: Optional[HookTrace],
-    ) -> None:
+        *,
+        trace: Optional[HookTrace] = None,
+    ) -> bool:
+        """The error phase on its own: function-level error hooks, then app-level ones.
+
+        Runs at most once per failure: returns ``False`` without calling anything when the
+        error phase already ran for this very exception on this context (a wrapped function
+        ran it inside an enclosing dispatcher). Not gated: callers decide when it applies.
+        """
+        if _error_phase_ran(context, exception):
+            return False
         args = (context, func_args, exception)
         _call_hooks(
             registry.function_error_hooks(context.function_name), INVOCATION_ERROR.name, args, trace
         )
         _call_hooks(registry.app_error_hooks(), INVOCATION_ERROR_APP.name, args, trace)
+        _mark_error_phase(context, exception)
+        return True
 
     def invoke(
         self,
@@ -198,7 +224,7 @@ class Dispatcher:
             result = function(**func_args)
         except Exception as exc:
             if self.error_phase:
-                self._failed(context, func_args, exc, trace)
+                self.run_error_hooks(context, func_args, exc, trace=trace)
             raise
         self._after(context, func_args, result, trace)
         return result
@@ -219,7 +245,7 @@ class Dispatcher:
             result = await function(**func_args)
         except Exception as exc:
             if self.error_phase:
-                self._failed(context, func_args, exc, trace)
+                self.run_error_hooks(context, func_args, exc, trace=trace)
             raise
         self._after(context, func_args, result, trace)
         return result
@@ -240,6 +266,21 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         call = functools.partial(self.invoke, function, func_args, context, trace=trace)
         return await loop.run_in_executor(executor, call)
+
+
+def _error_phase_ran(context: Any, exception: BaseException) -> bool:
+    """Whether the error phase already ran for ``exception``; forgets it once asked."""
+    if getattr(context, _ERROR_PHASE_ATTRIBUTE, None) != id(exception):
+        return False
+    with contextlib.suppress(AttributeError):
+        delattr(context, _ERROR_PHASE_ATTRIBUTE)
+    return True
+
+
+def _mark_error_phase(context: Any, exception: BaseException) -> None:
+    # id(), not the exception: a reference would tie the context to the traceback's frames.
+    with contextlib.suppress(AttributeError):
+        setattr(context, _ERROR_PHASE_ATTRIBUTE, id(exception))
 
 
 def is_async_function(function: Callable[..., Any]) -> bool:
