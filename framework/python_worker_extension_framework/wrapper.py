@@ -194,7 +194,12 @@ class _Invoker:
         )
 
 
-class _ExtensionsFunction(wrapt.FunctionWrapper):  # type: ignore[misc]
+# wrapt 1.x ships no type hints and 2.x ships generic ones; going through Any keeps this module
+# type-checking the same under both, which the distribution's ``wrapt>=1.14,<3`` range admits.
+_FunctionWrapperBase: Any = wrapt.FunctionWrapper
+
+
+class _ExtensionsFunction(_FunctionWrapperBase):  # type: ignore[misc]
     """The user's function as the worker sees it, with a signature that declares ``context``."""
 
     @property
