@@ -39,6 +39,7 @@ run: $(STAMP)
 	fi
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q -r bench/requirements.txt $(foreach e,$(EXTENSIONS),$(if $(shell grep -l '"bench"' $(e)/setup.py),-e '$(e)[bench]'))
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 dist: $(STAMP)

@@ -13,7 +13,7 @@ import gc
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional
+from typing import Callable, Dict, List, Optional
 
 
 @dataclass
@@ -44,6 +44,10 @@ class Table:
     rows: List[Row] = field(default_factory=list)
     description: str = ""
     higher_is_better: bool = False
+    # Per-request latencies (milliseconds) by row label, for the distribution chart.
+    latencies: Dict[str, List[float]] = field(default_factory=dict)
+    # Whether the overhead chart shows this table's rows (time-per-call tables only).
+    chart_overhead: bool = True
 
     def row(self, label: str) -> Row:
         return next(r for r in self.rows if r.label == label)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import List
 
+from .chart import write_charts
 from .harness import Table, progress
 
 HERE = Path(__file__).parent
@@ -19,7 +20,17 @@ HERE = Path(__file__).parent
 def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
-    names = ["azure-functions", "python-worker-extension-framework", "uvicorn", "opencensus"]
+    names = [
+        "azure-functions",
+        "python-worker-extension-framework",
+        "python-worker-extension-timer",
+        "python-worker-extension-request-logging",
+        "python-worker-extension-opencensus",
+        "python-worker-extension-retry-context",
+        "opencensus",
+        "opencensus-extension-azure-functions",
+        "uvicorn",
+    ]
     found = []
     for name in names:
         with contextlib.suppress(PackageNotFoundError):
@@ -52,9 +63,14 @@ def main(argv: List[str] | None = None) -> int:
         f"{time.perf_counter() - started:.0f} s. Ratios compare medians measured in the same run.",
         "",
     ]
+    output = Path(options.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    charts = write_charts(tables, output.parent)
+    if charts:
+        header += ["Charts: " + ", ".join(f"![{p.stem}]({p.name})" for p in charts), ""]
     text = "\n".join(header) + "\n".join(t.markdown() for t in tables)
-    Path(options.output).write_text(text)
-    progress(f"wrote {options.output}")
+    output.write_text(text)
+    progress(f"wrote {output}" + "".join(f", {p}" for p in charts))
     print(text)
     return 0
 
