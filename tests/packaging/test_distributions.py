@@ -10,9 +10,11 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional, Tuple
 
+import httpx
 import pytest
+from python_worker_extension_framework.testing import running_host
 
 from .conftest import ROOT, distribution_dirs
 
@@ -75,7 +77,10 @@ def test_wheels_work_in_a_fresh_venv_without_the_source_tree(
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    wheels = [str(_wheel(files)) for files in built_distributions.values()]
+    wheels = [
+        str(_wheel(files)) + ("[host]" if name == "python-worker-extension-framework" else "")
+        for name, files in built_distributions.items()
+    ]
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wheels],
         capture_output=True,
@@ -98,3 +103,37 @@ def test_wheels_work_in_a_fresh_venv_without_the_source_tree(
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "fresh venv checks passed" in result.stdout
+    _samples_answer_through_the_installed_host(python, samples)
+
+
+# What each sample answers through the host installed from the wheels: (method, path, body
+# or None, text the answer must contain, or "log:" and a regex the console must show).
+# Every sample folder must be listed here.
+SAMPLE_CHECKS: Dict[str, List[Tuple[str, str, Optional[str], str]]] = {
+    "timer_app": [("GET", "api/HttpTrigger?name=Wheel", None, "Hello, Wheel. This HTTP")],
+    "timer_v2_app": [("GET", "api/stats", None, '"status": "ok"')],
+    "v1_app": [("GET", "api/greet/Wheel", None, "Hello, Wheel. (TimeElapsed: ")],
+    "v2_app": [("POST", "api/hello", '{"name": "Wheel"}', "Hello, Wheel. (TimeElapsed: ")],
+    "retry_app": [
+        ("POST", "admin/functions/flaky_sync", '{"input": ""}', "log:succeeded on attempt 3"),
+    ],
+}
+
+
+def _samples_answer_through_the_installed_host(python: Path, samples: Path) -> None:
+    apps = sorted(p.name for p in samples.iterdir() if p.is_dir() and _is_app(p))
+    assert apps == sorted(SAMPLE_CHECKS), "list every sample app in SAMPLE_CHECKS"
+    env = {"PYTHONPATH": "", "VIRTUAL_ENV": ""}
+    for app in apps:
+        with running_host(samples / app, python=str(python), env=env) as host:
+            for method, path, body, expected in SAMPLE_CHECKS[app]:
+                response = httpx.request(method, host.url(path), content=body, timeout=30)
+                assert response.status_code < 300, (app, path, response.status_code, host.output)
+                if expected.startswith("log:"):
+                    host.wait_for(expected[len("log:") :], timeout=30)
+                else:
+                    assert expected in response.text, (app, path, response.text)
+
+
+def _is_app(folder: Path) -> bool:
+    return (folder / "function_app.py").is_file() or any(folder.glob("*/function.json"))

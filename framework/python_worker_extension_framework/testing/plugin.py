@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+import contextlib
+from pathlib import Path
+from typing import Any, Callable, Iterator, Union
 
 import pytest
 
 from ..gating import SETTING
 from .harness import InvocationRecord, invoke
+from .host import RunningHost, running_host
 from .registry import isolated_registry
 
 
@@ -32,3 +35,19 @@ def invoke_function(extensions_enabled: None) -> Callable[..., InvocationRecord]
         return invoke(function, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def function_host() -> Iterator[Callable[..., RunningHost]]:
+    """Start the local host on an app folder: ``host = function_host("path/to/app")``.
+
+    Each call starts ``funcext start`` in a subprocess on a free 127.0.0.1 port and returns
+    the ``RunningHost`` (``base_url``, ``url(path)``, ``wait_for(regex)``, ``output``);
+    every host started is stopped after the test.
+    """
+    with contextlib.ExitStack() as stack:
+
+        def start(app_dir: Union[str, Path], **options: Any) -> RunningHost:
+            return stack.enter_context(running_host(app_dir, **options))
+
+        yield start

@@ -1,0 +1,144 @@
+"""The local host under load: requests per second and p50/p99 latency of a hello-world
+HTTP function, against a bare uvicorn ASGI hello-world app measured in the same run.
+
+Each server runs in its own process on 127.0.0.1 (the host's console going to /dev/null,
+as a terminal nobody reads would); the load generator (``loadgen.py``) keeps 16 keep-alive
+connections busy from this process. Variants take turns within each repeat so that
+machine noise hits them alike. The generator shares the machine, so absolute numbers are
+lower bounds; the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+from .harness import Row, Table, progress
+from .loadgen import LoadResult, run_load
+
+APPS = Path(__file__).parent / "host_apps"
+BARE = "bare uvicorn ASGI app"
+PLAIN = "host, no extensions"
+ALL = "host, all four extensions"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen[bytes], name: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} did not listen on port {port} within 60 s")
+
+
+def _commands(port: int) -> Dict[str, Tuple[List[str], Path]]:
+    host = [sys.executable, "-m", "python_worker_extension_framework", "start"]
+    commands = {
+        BARE: (
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app:app",
+                "--app-dir",
+                str(APPS / "bare"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            APPS / "bare",
+        ),
+        PLAIN: ([*host, str(APPS / "plain"), "--port", str(port)], APPS / "plain"),
+    }
+    if (APPS / "all_extensions" / "function_app.py").is_file():
+        commands[ALL] = (
+            [*host, str(APPS / "all_extensions"), "--port", str(port)],
+            APPS / "all_extensions",
+        )
+    return commands
+
+
+@contextlib.contextmanager
+def _servers() -> Iterator[Dict[str, str]]:
+    """Start every variant's server; yield its hello URL by label."""
+    processes: List[subprocess.Popen[bytes]] = []
+    urls: Dict[str, str] = {}
+    try:
+        for label in _commands(0):
+            port = _free_port()
+            command, cwd = _commands(port)[label]
+            env = dict(os.environ, PYTHONUNBUFFERED="1")
+            process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            processes.append(process)
+            _wait_until_listening(port, process, label)
+            path = "/" if label == BARE else "/api/hello"
+            urls[label] = f"http://127.0.0.1:{port}{path}"
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _check(label: str, result: LoadResult) -> None:
+    bad = {status: n for status, n in result.statuses.items() if status != 200}
+    if bad or result.errors:
+        raise RuntimeError(f"{label}: non-200 answers {bad}, connection errors {result.errors}")
+
+
+def run(quick: bool = False) -> List[Table]:
+    requests = 1500 if quick else 6000
+    repeats = 3 if quick else 5
+    results: Dict[str, List[LoadResult]] = {}
+    with _servers() as urls:
+        for label, url in urls.items():
+            progress(f"host: warming up {label}")
+            _check(label, run_load(url, requests=300, connections=8))
+        for repeat in range(repeats):
+            for label, url in urls.items():
+                progress(f"host: repeat {repeat + 1}/{repeats}, {label}")
+                result = run_load(url, requests=requests, connections=16, max_seconds=30.0)
+                _check(label, result)
+                results.setdefault(label, []).append(result)
+    note = f"{requests} requests x {repeats} repeats, 16 connections"
+    throughput = Table(
+        "Local host: requests per second (hello world)",
+        baseline=BARE,
+        higher_is_better=True,
+        chart_overhead=False,
+        description="Higher is better. " + __doc__.split("\n\n")[1].replace("\n", " "),
+    )
+    p50 = Table("Local host: p50 latency", baseline=BARE, chart_overhead=False)
+    p99 = Table("Local host: p99 latency", baseline=BARE, chart_overhead=False)
+    for label, runs in results.items():
+        throughput.rows.append(
+            Row(label, [r.requests_per_second for r in runs], unit="req/s", note=note)
+        )
+        p50.rows.append(Row(label, [r.percentile(0.50) for r in runs], unit="ms"))
+        p99.rows.append(Row(label, [r.percentile(0.99) for r in runs], unit="ms"))
+        throughput.latencies[label] = [ms for r in runs for ms in r.latencies_ms]
+    return [throughput, p50, p99]

@@ -1,0 +1,203 @@
+"""The ASGI application the host serves: function routes, the admin endpoint, lifespan.
+
+Errors are answered as the Functions host answers them: an unknown route 404, a method the
+function does not accept 405 (with ``Allow``), a body over the limit 413, a function that
+raises (or returns what its output cannot carry, or runs past ``functionTimeout``) 500 with
+an empty body, the traceback going to the console only. Nothing a request does stops the
+host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, Awaitable, Callable, List, MutableMapping, Optional, Set, Tuple
+
+from . import console
+from .admin import AdminRequestError, log_outputs, parse_admin_body, run_admin_invocation
+from .convert import (
+    ResultConversionError,
+    build_http_request,
+    captured_outputs,
+    http_answer,
+    http_response_value,
+    join_headers,
+)
+from .runtime import FunctionHost, incoming_trace_context
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+ADMIN_PREFIX = "/admin/functions/"
+DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024  # Azure's HTTP request limit
+log = logging.getLogger(console.LOGGER_NAME)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: List[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _answer(
+    send: Send, status: int, body: bytes = b"", headers: Optional[List[Tuple[str, str]]] = None
+) -> None:
+    all_headers = list(headers or [])
+    if body and not any(k.lower() == "content-type" for k, _ in all_headers):
+        all_headers.append(("content-type", "text/plain; charset=utf-8"))
+    all_headers.append(("content-length", str(len(body))))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in all_headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class HostApp:
+    """ASGI 3 application around a loaded ``FunctionHost``."""
+
+    def __init__(
+        self,
+        host: FunctionHost,
+        *,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        shutdown_timeout: float = 10.0,
+    ) -> None:
+        self.host = host
+        self.max_body_bytes = max_body_bytes
+        self.shutdown_timeout = shutdown_timeout
+        self.admin_runs: Set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            try:
+                await self._http(scope, receive, send)
+            except BodyTooLarge:
+                await _answer(send, 413, b"Request body too large")
+        # websockets are not served: uvicorn answers them with 403
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def stop(self) -> None:
+        """Let running invocations finish (bounded), then let exporters flush."""
+        for task in list(self.admin_runs):
+            if not task.done():
+                await asyncio.wait(self.admin_runs, timeout=self.shutdown_timeout)
+                break
+        left = await self.host.drain(self.shutdown_timeout)
+        if left:
+            log.warning("%d invocation(s) still running at shutdown were abandoned", left)
+        await asyncio.get_running_loop().run_in_executor(
+            None, self.host.flush_extensions, self.shutdown_timeout
+        )
+        self.host.close()
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = str(scope["method"]).upper()
+        path = scope.get("path", "/")
+        length = join_headers(list(scope.get("headers") or [])).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            await _answer(send, 413, b"Request body too large")
+            return
+        if path.lower().startswith(ADMIN_PREFIX):
+            await self._admin(method, path[len(ADMIN_PREFIX) :], receive, send)
+            return
+        if path.rstrip("/").lower() == "/admin/host/status":
+            await _answer(
+                send,
+                200,
+                json.dumps({"state": "Running"}).encode(),
+                [("content-type", "application/json")],
+            )
+            return
+        raw_path = scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or path
+        match = self.host.routes.match(method, raw_path)
+        if match.method_not_allowed:
+            await _answer(send, 405, b"", [("allow", ", ".join(match.allowed))])
+            return
+        if match.route is None:
+            await _answer(send, 404)
+            return
+        spec = match.route.target
+        body = await _read_body(receive, self.max_body_bytes)
+        request = build_http_request(scope, body, match.params)
+        outcome = await self.host.invoke(
+            spec, request, trace_context=incoming_trace_context(request.headers)
+        )
+        log_outputs(spec, captured_outputs(spec, outcome.arguments, outcome.result))
+        if outcome.exception is not None:
+            await _answer(send, 500)
+            return
+        try:
+            answer = http_answer(http_response_value(spec, outcome.arguments, outcome.result))
+        except ResultConversionError as exc:
+            log.error("Functions.%s %s", spec.name, exc)
+            await _answer(send, 500)
+            return
+        await _answer(send, answer.status, answer.body, answer.headers)
+
+    async def _admin(self, method: str, name: str, receive: Receive, send: Send) -> None:
+        name = name.strip("/")
+        if method != "POST":
+            await _answer(send, 405, b"", [("allow", "POST")])
+            return
+        spec = self.host.function(name)
+        if spec is None:
+            await _answer(send, 404, f"No function named {name!r}".encode())
+            return
+        body = await _read_body(receive, self.max_body_bytes)
+        if spec.is_http:
+            url = self.host.url_path(spec)
+            await _answer(
+                send, 400, f"{spec.name} is an HTTP function: call {url} instead".encode()
+            )
+            return
+        try:
+            value = parse_admin_body(body)
+        except AdminRequestError as exc:
+            await _answer(send, 400, str(exc).encode())
+            return
+        task = asyncio.ensure_future(run_admin_invocation(self.host, spec, value))
+        self.admin_runs.add(task)
+        task.add_done_callback(self.admin_runs.discard)
+        await _answer(send, 202)
+
+
+def describe_routes(host: FunctionHost, base_url: str) -> List[str]:
+    lines = []
+    for spec in host.functions.values():
+        lines.append(console.describe_function(spec, base_url, host.url_path(spec)))
+    return lines
+
+
+__all__: List[str] = ["DEFAULT_MAX_BODY_BYTES", "HostApp", "describe_routes"]

@@ -1,0 +1,248 @@
+"""The host's engine: loaded functions, the dispatcher, the thread pool, one invocation.
+
+It knows nothing of HTTP or ASGI: ``asgi.py`` turns requests into ``invoke`` calls and
+``admin.py`` runs non-HTTP functions, with retries, through the same ``invoke``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import thread as _futures_thread
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Set
+
+from .. import registry
+from .. import traceparent as tp
+from ..context import InvocationContext, RetryContext, TraceContext
+from ..dispatch import Dispatcher
+from ..retry_policy import format_timespan, initial_retry_context
+from . import console
+from .convert import Arguments, build_arguments
+from .loader import FunctionSpec, load_app
+from .routing import Route, RouteTable, compile_route
+from .settings import AppSettings, apply_environment, load_settings
+
+THREAD_COUNT_SETTING = "PYTHON_THREADPOOL_THREAD_COUNT"
+
+
+class FunctionTimeout(Exception):
+    """The function ran past host.json's ``functionTimeout``."""
+
+
+@dataclass
+class Outcome:
+    """How one invocation ended."""
+
+    spec: FunctionSpec
+    context: InvocationContext
+    arguments: Arguments
+    result: Any = None
+    exception: Optional[BaseException] = None
+    seconds: float = 0.0
+
+    @property
+    def succeeded(self) -> bool:
+        return self.exception is None
+
+
+def default_thread_count() -> int:
+    """The worker's pool size: ``PYTHON_THREADPOOL_THREAD_COUNT`` or min(32, cpus + 4)."""
+    value = os.environ.get(THREAD_COUNT_SETTING, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return min(32, (os.cpu_count() or 1) + 4)
+
+
+def incoming_trace_context(headers: Mapping[str, str]) -> TraceContext:
+    """The host's own span continues a valid incoming ``traceparent``; else a new trace."""
+    parsed, _reason = tp.parse(headers.get("traceparent"))
+    if parsed is None:
+        return TraceContext(tp.new().header(), "")
+    own = tp.TraceParent("00", parsed.trace_id, tp.new().parent_id, parsed.flags & 0x01)
+    return TraceContext(own.header(), headers.get("tracestate", ""))
+
+
+_FRAMEWORK_DIR = str(Path(__file__).resolve().parent.parent)
+_PLUMBING = (
+    _FRAMEWORK_DIR,
+    os.path.dirname(asyncio.__file__),
+    os.path.dirname(_futures_thread.__file__),
+)
+
+
+def format_user_traceback(exc: BaseException) -> str:
+    """The traceback from the function's own frames on: the host's plumbing left out."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    first = 0
+    while first < len(frames) and frames[first].filename.startswith(_PLUMBING):
+        first += 1
+    kept = frames[first:] or frames
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(kept)]
+    lines += traceback.format_exception_only(type(exc), exc)
+    return "".join(lines).rstrip()
+
+
+@dataclass
+class FunctionHost:
+    """A loaded function app, ready to invoke its functions with their extensions."""
+
+    settings: AppSettings
+    functions: Dict[str, FunctionSpec]
+    routes: RouteTable[FunctionSpec]
+    dispatcher: Dispatcher
+    executor: ThreadPoolExecutor
+    in_flight: Set[asyncio.Future[Any]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(
+        cls,
+        app_dir: Path,
+        *,
+        error_phase: bool = False,
+        thread_count: Optional[int] = None,
+    ) -> FunctionHost:
+        """Read settings, export them, import the app and build the route table.
+
+        Raises ``AppConfigError`` / ``AppLoadError`` (and ``RouteTemplateError``) before
+        anything is served; load hooks run in ``run_load_hooks``.
+        """
+        app_dir = app_dir.resolve()
+        settings = load_settings(app_dir)
+        apply_environment(settings)
+        specs = load_app(app_dir)
+        routes: RouteTable[FunctionSpec] = RouteTable(settings.route_prefix)
+        for spec in specs:
+            if spec.is_http:
+                routes.add(compile_route(spec.route, spec, spec.methods))
+        return cls(
+            settings=settings,
+            functions={spec.name.lower(): spec for spec in specs},
+            routes=routes,
+            dispatcher=Dispatcher(error_phase=error_phase),
+            executor=ThreadPoolExecutor(
+                max_workers=thread_count or default_thread_count(),
+                thread_name_prefix="funcext-invocation",
+            ),
+        )
+
+    # -- start ---------------------------------------------------------------------------
+
+    def run_load_hooks(self) -> None:
+        """The worker's load hooks, once per function, in load order, on this thread."""
+        for spec in self.functions.values():
+            self.dispatcher.load_function(spec.name, spec.directory)
+
+    def route_notes(self) -> List[str]:
+        return [note for route in self.routes.routes for note in route.notes]
+
+    def url_path(self, spec: FunctionSpec) -> Optional[str]:
+        for route in self.routes.routes:
+            if route.target is spec:
+                return self.routes.path_for(route)
+        return None
+
+    def function(self, name: str) -> Optional[FunctionSpec]:
+        return self.functions.get(name.lower())
+
+    # -- one invocation --------------------------------------------------------------------
+
+    def new_context(
+        self,
+        spec: FunctionSpec,
+        trace_context: Optional[TraceContext] = None,
+        retry_context: Optional[RetryContext] = None,
+    ) -> InvocationContext:
+        return InvocationContext(
+            spec.name,
+            function_directory=spec.directory,
+            trace_context=trace_context or TraceContext(tp.new().header(), ""),
+            retry_context=retry_context or initial_retry_context(None),
+        )
+
+    async def invoke(
+        self,
+        spec: FunctionSpec,
+        trigger_value: Any,
+        *,
+        trace_context: Optional[TraceContext] = None,
+        retry_context: Optional[RetryContext] = None,
+        reason: str = "This function was programmatically called via the host APIs.",
+    ) -> Outcome:
+        """Run one invocation through the dispatcher; never raises the function's error."""
+        context = self.new_context(spec, trace_context, retry_context)
+        arguments = build_arguments(spec, trigger_value, context)
+        outcome = Outcome(spec, context, arguments)
+        console.executing(spec.name, context.invocation_id, reason)
+        started = time.perf_counter()
+        call = asyncio.ensure_future(
+            self.dispatcher.dispatch(
+                spec.function, arguments.values, context, executor=self.executor
+            )
+        )
+        self.in_flight.add(call)
+        call.add_done_callback(self.in_flight.discard)
+        try:
+            timeout = self.settings.function_timeout
+            outcome.result = await asyncio.wait_for(asyncio.shield(call), timeout)
+        except asyncio.TimeoutError:
+            call.cancel()  # stops an async function; a sync one cannot be stopped in its thread
+            outcome.exception = FunctionTimeout(
+                f"Timeout value of {format_timespan(self.settings.function_timeout or 0)} "
+                f"exceeded by function 'Functions.{spec.name}' (Id: '{context.invocation_id}')."
+            )
+            console.log.error("%s Initiating cancellation.", outcome.exception)
+        except Exception as exc:
+            outcome.exception = exc
+        outcome.seconds = time.perf_counter() - started
+        self._report(outcome)
+        return outcome
+
+    def _report(self, outcome: Outcome) -> None:
+        invocation_id = outcome.context.invocation_id
+        if outcome.exception is not None and not isinstance(outcome.exception, FunctionTimeout):
+            exc = outcome.exception
+            console.log.error(
+                "Exception while executing function: Functions.%s. Result: Failure\n%s",
+                outcome.spec.name,
+                format_user_traceback(exc),
+            )
+        console.executed(outcome.spec.name, invocation_id, outcome.succeeded, outcome.seconds)
+
+    # -- stop ------------------------------------------------------------------------------
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for in-flight invocations; return how many remain."""
+        pending = {f for f in self.in_flight if not f.done()}
+        if pending:
+            console.log.info(
+                "Waiting up to %.0fs for %d running invocation(s)", timeout, len(pending)
+            )
+            _done, pending = await asyncio.wait(pending, timeout=timeout)
+        return len(pending)
+
+    def flush_extensions(self, timeout: float) -> None:
+        """Give every registered extension class that has ``flush(timeout)`` a chance to export."""
+        for extension in registry.app_extensions():
+            flush = getattr(extension, "flush", None)
+            if not callable(flush):
+                continue
+            try:
+                flush(timeout)
+            except Exception:
+                logging.getLogger(console.LOGGER_NAME).exception(
+                    "%s.flush() failed at shutdown", extension.__name__
+                )
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+__all__ = ["FunctionHost", "FunctionTimeout", "Outcome", "Route"]

@@ -1,0 +1,247 @@
+"""``run_under_policy``: run a function under a retry policy in milliseconds, with a fake clock.
+
+The retries run as the host runs them (``retry_policy.run_with_policy``): each attempt gets
+a new invocation context whose ``retry_context`` is filled as the host fills it, goes
+through the dispatcher (error phase on, so ``on_invocation_error`` hooks run), and the waits
+between attempts are recorded by a ``FakeClock`` instead of slept. The returned ``RetryRun``
+holds every attempt's ``InvocationRecord`` (context, result or exception, log records), the
+delays the policy asked for, and the console lines the local host would print::
+
+    from python_worker_extension_framework.retry_policy import RetryPolicy
+    from python_worker_extension_framework.testing import run_under_policy
+
+    run = run_under_policy(main, RetryPolicy.exponential(5, 1, 10), timer=timer)
+    assert run.delays == [1, 2, 3, 5, 9]
+    assert [a.context.retry_context.retry_count for a in run.attempts] == [0, 1, 2, 3, 4, 5]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable, List, Optional, Tuple, Union
+
+from .. import traceparent as tp
+from ..context import InvocationContext, RetryContext, TraceContext
+from ..dispatch import Dispatcher
+from ..retry_policy import (
+    DEFAULT_LOCAL_CAP,
+    Attempt,
+    RetryOutcome,
+    RetryPolicy,
+    describe_attempt,
+    describe_local_cap,
+    describe_outcome,
+    policy_for_function,
+    run_with_policy,
+)
+from .harness import InvocationRecord, invoke_async
+
+
+class FakeClock:
+    """A clock whose ``sleep`` returns at once and only records the delay."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+        self.sleeps: List[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def time(self) -> float:
+        return self.now
+
+
+@dataclass
+class RetryRun:
+    """Every attempt of one run under a policy, in order, and how the run ended."""
+
+    function_name: str
+    policy: Optional[RetryPolicy]
+    outcome: RetryOutcome
+    attempts: List[InvocationRecord] = field(default_factory=list)
+    clock: FakeClock = field(default_factory=FakeClock)
+    console: List[str] = field(default_factory=list)
+
+    @property
+    def delays(self) -> List[float]:
+        """Seconds the policy waited before each retry (as recorded by the fake clock)."""
+        return list(self.clock.sleeps)
+
+    @property
+    def retry_counts(self) -> List[int]:
+        """``retry_context.retry_count`` of each attempt: ``[0, 1, 2, ...]``."""
+        return [attempt.retry_count for attempt in self.outcome.attempts]
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome.succeeded
+
+    @property
+    def exhausted(self) -> bool:
+        """The last attempt failed and no retry was left (policy limit or local cap)."""
+        return self.outcome.exhausted
+
+    @property
+    def stopped_by_local_cap(self) -> bool:
+        return self.outcome.stopped_by_local_cap
+
+    @property
+    def result(self) -> Any:
+        return self.outcome.result
+
+    @property
+    def exception(self) -> Optional[BaseException]:
+        return self.outcome.exception
+
+    @property
+    def records(self) -> List[logging.LogRecord]:
+        """The log records of all attempts, in order."""
+        return [record for attempt in self.attempts for record in attempt.records]
+
+    def messages(self, logger_prefix: str = "") -> List[str]:
+        """Formatted messages of all attempts, optionally of one logger tree."""
+        return [r.getMessage() for r in self.records if r.name.startswith(logger_prefix)]
+
+    def raise_for_exception(self) -> Any:
+        return self.outcome.raise_for_exception()
+
+
+class _FromFunction:
+    def __repr__(self) -> str:
+        return "FROM_FUNCTION"
+
+
+FROM_FUNCTION: Any = _FromFunction()
+"""Default ``policy``: read it from a v2 ``Function`` (``app.get_functions()``)."""
+
+
+def run_under_policy(
+    function: Any,
+    policy: Union[RetryPolicy, _FromFunction, None] = FROM_FUNCTION,
+    *,
+    function_name: Optional[str] = None,
+    dispatcher: Optional[Dispatcher] = None,
+    clock: Optional[FakeClock] = None,
+    local_cap: int = DEFAULT_LOCAL_CAP,
+    **func_args: Any,
+) -> RetryRun:
+    """Run ``function(**func_args)`` under ``policy``, retrying failures as the host does.
+
+    Parameters
+    ----------
+    function:
+        The Python function, or a v2 ``azure.functions`` ``Function`` (from
+        ``app.get_functions()``, or the object the app's decorators leave in the module):
+        its user function and name are used, and its ``@app.retry`` policy when ``policy``
+        is not given.
+    policy:
+        A ``RetryPolicy``; ``None`` runs the function once, as without a policy.
+    function_name:
+        The name the contexts carry; the function's name by default.
+    dispatcher:
+        Runs each attempt; ``Dispatcher(error_phase=True)`` by default (gated by
+        ``PYTHON_ENABLE_WORKER_EXTENSIONS`` as in the worker; the ``extensions_enabled``
+        fixture sets it).
+    clock:
+        Records the waits; a new ``FakeClock`` by default.
+    local_cap:
+        Retries allowed for a ``maxRetryCount`` -1 policy, as in the local host.
+    func_args:
+        Trigger and binding values by name, passed to every attempt (``context`` is added
+        when the function declares it).
+
+    The function's exception is never raised: read ``run.exception`` or call
+    ``run.raise_for_exception()``. Inside a running event loop use
+    ``run_under_policy_async``.
+    """
+    return asyncio.run(
+        run_under_policy_async(
+            function,
+            policy,
+            function_name=function_name,
+            dispatcher=dispatcher,
+            clock=clock,
+            local_cap=local_cap,
+            **func_args,
+        )
+    )
+
+
+async def run_under_policy_async(
+    function: Any,
+    policy: Union[RetryPolicy, _FromFunction, None] = FROM_FUNCTION,
+    *,
+    function_name: Optional[str] = None,
+    dispatcher: Optional[Dispatcher] = None,
+    clock: Optional[FakeClock] = None,
+    local_cap: int = DEFAULT_LOCAL_CAP,
+    **func_args: Any,
+) -> RetryRun:
+    """``run_under_policy`` for use inside a running event loop."""
+    user_function, name, resolved = _resolve(function, policy, function_name)
+    clock = clock or FakeClock()
+    dispatcher = dispatcher or Dispatcher(error_phase=True)
+    records: List[InvocationRecord] = []
+    console: List[str] = []
+
+    async def invoke_once(retry_context: RetryContext) -> Any:
+        context = InvocationContext(
+            name,
+            trace_context=TraceContext(tp.new().header()),
+            retry_context=retry_context,
+        )
+        record = await invoke_async(
+            user_function,
+            context=context,
+            function_name=name,
+            dispatcher=dispatcher,
+            **func_args,
+        )
+        records.append(record)
+        return record.raise_for_exception()
+
+    def on_attempt(attempt: Attempt) -> None:
+        line = describe_attempt(name, attempt, resolved)
+        if line is not None:
+            console.append(line)
+
+    note = describe_local_cap(resolved, local_cap)
+    if note is not None:
+        console.append(note)
+    outcome = await run_with_policy(
+        invoke_once, resolved, sleep=clock.sleep, on_attempt=on_attempt, local_cap=local_cap
+    )
+    summary = describe_outcome(name, outcome)
+    if summary is not None:
+        console.append(summary)
+    return RetryRun(name, resolved, outcome, records, clock, console)
+
+
+def _resolve(
+    function: Any, policy: Union[RetryPolicy, _FromFunction, None], function_name: Optional[str]
+) -> Tuple[Callable[..., Any], str, Optional[RetryPolicy]]:
+    """The user function, its name and its policy, from a plain function, a v2 Function, or
+    the ``FunctionBuilder`` a v2 decorator leaves in the module (built as the app builds it)."""
+    if not callable(getattr(function, "get_user_function", None)) and callable(
+        getattr(function, "add_setting", None)
+    ):
+        function = function.build()
+    get_user_function = getattr(function, "get_user_function", None)
+    if callable(get_user_function):
+        user_function = get_user_function()
+        name = function_name or str(function.get_function_name())
+        if isinstance(policy, _FromFunction):
+            policy = policy_for_function(function)
+        return user_function, name, policy
+    if isinstance(policy, _FromFunction):
+        raise TypeError(
+            "run_under_policy(function, policy): pass a RetryPolicy (or None for no policy); "
+            "the policy is read from the function only for a v2 Function from "
+            "app.get_functions()"
+        )
+    if not callable(function):
+        raise TypeError(f"run_under_policy: {function!r} is not a function")
+    return function, str(function_name or getattr(function, "__name__", "function")), policy
