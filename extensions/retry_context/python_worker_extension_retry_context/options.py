@@ -1,0 +1,70 @@
+"""The retry-context extension's options and their checks.
+
+The callbacks are checked when ``configure()`` runs: each must be callable with the
+arguments the extension passes, so a wrong signature fails at import, not on the first
+retry in production.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+from python_worker_extension_framework import Option
+
+APP_SETTING_PREFIX = "PYTHON_WORKER_EXTENSION_RETRY_CONTEXT_"
+
+
+def _callback(*parameters: str) -> Callable[[Any], Any]:
+    """A check that a value is callable with ``parameters`` as positional arguments."""
+    call = f"({', '.join(parameters)})"
+
+    def check(value: Any) -> Any:
+        if not callable(value):
+            raise ValueError(f"must be a callable taking {call}")
+        # An object whose __call__ is async is as unusable as an async function.
+        if inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(type(value).__call__):
+            raise ValueError(
+                "must be a plain function: worker hooks are never awaited, so an async "
+                "callback would never run"
+            )
+        try:
+            signature = inspect.signature(value)
+        except (TypeError, ValueError):
+            return value  # a builtin or extension type without a signature: trust it
+        try:
+            signature.bind(*parameters)
+        except TypeError as exc:
+            raise ValueError(
+                f"must accept {len(parameters)} positional arguments {call}, "
+                f"but its signature is {signature} ({exc})"
+            ) from None
+        return value
+
+    return check
+
+
+OPTIONS = (
+    Option(
+        "on_retry",
+        object,
+        None,
+        doc="Called as on_retry(info, context) before a retry (not a first attempt) runs.",
+        check=_callback("info", "context"),
+    ),
+    Option(
+        "on_final_failure",
+        object,
+        None,
+        doc="Called as on_final_failure(info, context, exception) once, when the final "
+        "attempt raises (needs the framework's error phase).",
+        check=_callback("info", "context", "exception"),
+    ),
+    Option(
+        "log_first_attempt",
+        bool,
+        False,
+        env=APP_SETTING_PREFIX + "LOG_FIRST_ATTEMPT",
+        doc="Also log a line for first attempts (every invocation's first try).",
+    ),
+)
