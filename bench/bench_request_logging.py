@@ -1,0 +1,143 @@
+"""Per-invocation cost of the request-logging extension against the bare dispatcher, same run.
+
+The function is an HTTP function that returns a fresh small JSON ``HttpResponse``; the
+request is a POST with a query string holding a function key, the usual headers and a
+small JSON body, so redaction has work to do. The extension's record goes to a handler
+that formats it and drops it, as a real log handler would at least format it. Two rows
+show what a record that is not emitted costs: a success skipped by ``sample_rate=0``, and
+a record whose level the logger filters out (nothing is built then).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from typing import Any, Dict, Iterator, List, Tuple
+
+import azure.functions as func
+from python_worker_extension_framework import Dispatcher
+from python_worker_extension_framework.testing import make_context, make_http_request, registered
+from python_worker_extension_request_logging import LOGGER_NAME, RequestLoggingExtension
+
+from .harness import Row, Table, per_call_microseconds, progress
+
+BASELINE = "bare dispatcher (no extensions)"
+
+
+def _http_function(req: func.HttpRequest) -> func.HttpResponse:
+    return func.HttpResponse(
+        '{"id": 42, "name": "widget", "price": 9.5}', mimetype="application/json"
+    )
+
+
+class _FormatAndDrop(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        self.format(record)
+
+
+class _RecordLogging:
+    """The extension's logger at ``level`` with a format-and-drop handler, restored after."""
+
+    def __init__(self, level: int) -> None:
+        self.level = level
+        self.logger = logging.getLogger(LOGGER_NAME)
+        self.handler = _FormatAndDrop()
+
+    def __enter__(self) -> None:
+        self.saved = (self.logger.level, self.logger.propagate)
+        self.logger.setLevel(self.level)
+        self.logger.propagate = False
+        self.logger.addHandler(self.handler)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.saved[0])
+        self.logger.propagate = self.saved[1]
+
+
+VARIANTS: List[Tuple[str, Dict[str, Any], int]] = [
+    ("request logging, defaults (text)", {}, logging.INFO),
+    ('request logging, format="json"', {"format": "json"}, logging.INFO),
+    (
+        "request logging, json + headers + bodies",
+        {
+            "format": "json",
+            "log_headers": ["user-agent", "content-type", "x-functions-key"],
+            "log_body": True,
+        },
+        logging.INFO,
+    ),
+    ("request logging, success skipped (sample_rate=0)", {"sample_rate": 0.0}, logging.INFO),
+    ("request logging, level filtered out", {}, logging.WARNING),
+]
+
+
+@contextlib.contextmanager
+def _extensions_enabled() -> Iterator[None]:
+    saved = os.environ.get("PYTHON_ENABLE_WORKER_EXTENSIONS")
+    os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"]
+        else:
+            os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = saved
+
+
+def _request() -> func.HttpRequest:
+    return make_http_request(
+        "POST",
+        "http://localhost:7071/api/items/42?code=Zm9vYmFyYmF6cXV4&expand=price",
+        headers={
+            "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) bench/1.0",
+            "X-Forwarded-For": "203.0.113.9:51234, 10.0.0.4",
+            "x-functions-key": "c2VjcmV0LWZ1bmN0aW9uLWtleQ",
+            "Content-Type": "application/json",
+        },
+        route_params={"id": "42"},
+        json={"name": "widget", "qty": 3, "auth": {"password": "hunter2hunter2"}},
+    )
+
+
+def run(quick: bool = False) -> List[Table]:
+    number = 2000 if quick else 20000
+    table = Table(
+        "Request logging: per-invocation overhead",
+        baseline=BASELINE,
+        description=(
+            "One sync HTTP invocation through `Dispatcher.invoke` (worker-identical mode): a "
+            "POST with a function key in the query, four headers and a small JSON body, the "
+            "function returning a new JSON `HttpResponse`; each record is formatted and "
+            "dropped by a handler. Overhead = row median minus the baseline median."
+        ),
+    )
+    args = {"req": _request()}
+    context = make_context("GetItem")
+    dispatcher = Dispatcher()
+    with _extensions_enabled():
+        progress(f"request_logging: {BASELINE}")
+        with registered():
+            table.rows.append(
+                Row(
+                    BASELINE,
+                    per_call_microseconds(
+                        lambda: dispatcher.invoke(_http_function, args, context), number=number
+                    ),
+                )
+            )
+        for label, options, level in VARIANTS:
+            progress(f"request_logging: {label}")
+            with registered(RequestLoggingExtension), _RecordLogging(level):
+                RequestLoggingExtension.reset()
+                RequestLoggingExtension.configure(**options)
+                samples = per_call_microseconds(
+                    lambda: dispatcher.invoke(_http_function, args, context), number=number
+                )
+                RequestLoggingExtension.reset()
+            table.rows.append(Row(label, samples))
+    baseline = table.row(table.baseline).median
+    for row in table.rows[1:]:
+        row.note = f"+{row.median - baseline:.2f} us"
+    return [table]

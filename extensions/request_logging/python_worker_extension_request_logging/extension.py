@@ -1,0 +1,115 @@
+"""``RequestLoggingExtension``: one record per invocation, on the extension's own logger.
+
+The pre hook only notes the start time (``time.perf_counter``) on the invocation. The
+post hook, and the framework's error phase for a function that raised, decide whether
+to log (level enabled, path not excluded, sampled) before building anything, so a record
+that nobody will see costs next to nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar, Dict, Optional, Tuple
+from urllib.parse import urlsplit
+
+from python_worker_extension_framework import Invocation, Settings, WorkerExtension, traceparent
+
+from . import sampling
+from .formatting import json_line, text_line
+from .options import OPTIONS, Policy
+from .record import build, ending_of
+from .trigger import find_trigger
+
+LOGGER_NAME = "python_worker_extension_request_logging"
+RECORD_ATTRIBUTE = "request_log"
+_STARTED = "started"
+
+
+class RequestLoggingExtension(WorkerExtension):
+    """Logs one safe, structured record per invocation after it ends.
+
+    Configure once, after the import, in ``function_app.py`` or a function's
+    ``__init__.py``::
+
+        from python_worker_extension_request_logging import RequestLoggingExtension
+        RequestLoggingExtension.configure(format="json", exclude_paths=["/api/health"])
+
+    Unconfigured, it logs every invocation as one text line at INFO (WARNING for 4xx,
+    ERROR for 5xx), with no headers and no bodies. The options, their app settings and
+    the record's keys are in the readme. Failures are logged only where the framework's
+    error phase runs (its dispatcher, or functions wrapped with ``with_extensions``): the
+    worker itself runs no post hook for a function that raises.
+    """
+
+    log_name = LOGGER_NAME
+    options = OPTIONS
+    _policy: ClassVar[Optional[Policy]] = None
+
+    @classmethod
+    def _on_configure(cls, settings: Settings) -> None:
+        cls._policy = Policy.from_settings(settings)
+
+    @classmethod
+    def _on_reset(cls) -> None:
+        cls._policy = None
+
+    @classmethod
+    def _on_pre_invocation(cls, invocation: Invocation) -> None:
+        invocation.data[_STARTED] = time.perf_counter()
+
+    @classmethod
+    def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
+        cls._log(invocation, result, None)
+
+    @classmethod
+    def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
+        cls._log(invocation, None, exception)
+
+    @classmethod
+    def _log(cls, invocation: Invocation, result: Any, exception: Optional[BaseException]) -> None:
+        ended = time.perf_counter()
+        cls.settings()  # resolves app settings and defaults (and the policy) when unconfigured
+        policy = cls._policy
+        if policy is None:
+            return
+        trigger, value = find_trigger(invocation.func_args)
+        request = value if trigger == "http" else None
+        ending = ending_of(request, result, exception, invocation.func_args)
+        level = policy.levels[ending.outcome]
+        if not cls.log.isEnabledFor(level):
+            return
+        url: Tuple[str, str] = ("", "")
+        if request is not None:
+            parts = urlsplit(request.url)
+            url = (parts.path, parts.query)
+            if policy.excluded_path is not None and policy.excluded_path(parts.path):
+                return
+        trace_id = traceparent.trace_id_of(invocation.context)
+        succeeded = ending.outcome == "success"
+        if not sampling.keep(
+            succeeded,
+            policy.trace_sampling,
+            policy.sample_rate,
+            request,
+            invocation.context,
+            trace_id,
+        ):
+            return
+        started = invocation.data.get(_STARTED)
+        duration_ms = round((ended - started) * 1000.0, 3) if started is not None else None
+        try:
+            record = build(
+                invocation, policy, trigger, request, url, ending, exception, duration_ms, trace_id
+            )
+            message = json_line(record) if policy.json else text_line(record)
+        except Exception as exc:  # never let a request's content break or leak through
+            cls.log.error(
+                "request record for %s (invocation %s) could not be built: %s",
+                invocation.function_name,
+                invocation.invocation_id,
+                type(exc).__name__,
+            )
+            return
+        extra: Dict[str, Any] = dict(record)
+        extra[RECORD_ATTRIBUTE] = record
+        cls.log.log(level, "%s", message, extra=extra)

@@ -1,0 +1,198 @@
+"""Building the record of one ended invocation: a flat dict with stable keys.
+
+Every value that comes from the request or the response passes through redaction before
+it is stored, and at the end any value masked in one place is hunted for, and masked, in
+every other field. The record never holds an exception message (messages often carry the
+data that failed, secrets included); the worker logs the traceback itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Tuple
+
+import azure.functions as func
+from python_worker_extension_framework import Invocation, facts
+
+from .bodies import excerpt, mimetype_of
+from .http_fields import (
+    body_of,
+    client_ip,
+    response_of,
+    response_size,
+    route_and_path,
+    status_of,
+)
+from .options import Policy
+from .redaction import Findings
+
+# Always present, in this order (``null`` when not applicable).
+RECORD_KEYS = (
+    "function",
+    "invocation_id",
+    "trigger",
+    "outcome",
+    "status_code",
+    "duration_ms",
+    "trace_id",
+    "exception_type",
+    "method",
+    "route",
+    "path",
+    "query",
+    "request_bytes",
+    "response_bytes",
+    "client_ip",
+    "user_agent",
+)
+# Present only when known: the 1-based retry attempt, from the retry facts another
+# extension (python-worker-extension-retry-context) shares through the framework.
+ATTEMPT_KEY = "attempt"
+# Present only when enabled: headers with ``log_headers``, bodies with ``log_body``.
+OPTIONAL_KEYS = ("request_headers", "response_headers", "request_body", "response_body")
+
+MAX_URL_CHARS = 2048
+MAX_USER_AGENT_CHARS = 512
+MAX_HEADER_CHARS = 512
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How an invocation ended, as far as the record's level and sampling care."""
+
+    outcome: str
+    status_code: Optional[int]
+    response: Any = None
+
+
+def ending_of(
+    request: Optional[func.HttpRequest],
+    result: Any,
+    exception: Optional[BaseException],
+    func_args: Dict[str, Any],
+) -> Ending:
+    """Outcome and status: a raised exception is 500 for HTTP (no status otherwise)."""
+    if exception is not None:
+        return Ending("exception", 500 if request is not None else None)
+    if request is None:
+        return Ending("success", None)
+    response = response_of(result, func_args)
+    status = status_of(response)
+    if status >= 500:
+        outcome = "server_error"
+    elif status >= 400:
+        outcome = "client_error"
+    else:
+        outcome = "success"
+    return Ending(outcome, status, response)
+
+
+def exception_name(exception: BaseException) -> str:
+    """``ValueError`` for built-ins, ``module.Class`` otherwise."""
+    kind = type(exception)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def build(
+    invocation: Invocation,
+    policy: Policy,
+    trigger: str,
+    request: Optional[func.HttpRequest],
+    url: Tuple[str, str],
+    ending: Ending,
+    exception: Optional[BaseException],
+    duration_ms: Optional[float],
+    trace_id: Optional[str],
+) -> Dict[str, Any]:
+    """The record, redacted. ``url`` is ``(path, query)`` of the request (unused otherwise)."""
+    record: Dict[str, Any] = {
+        "function": invocation.function_name,
+        "invocation_id": invocation.invocation_id,
+        "trigger": trigger,
+        "outcome": ending.outcome,
+        "status_code": ending.status_code,
+        "duration_ms": duration_ms,
+        "trace_id": trace_id,
+        "exception_type": exception_name(exception) if exception is not None else None,
+        "method": None,
+        "route": None,
+        "path": None,
+        "query": None,
+        "request_bytes": None,
+        "response_bytes": None,
+        "client_ip": None,
+        "user_agent": None,
+    }
+    attempt = facts.retry_attempt(invocation.context)
+    if attempt is not None:
+        record[ATTEMPT_KEY] = attempt
+    if request is None:
+        return record
+    findings = Findings()
+    _add_http(record, policy, request, url, ending, exception, findings)
+    if findings:
+        _scrub_everywhere(record, findings)
+    return record
+
+
+def _add_http(
+    record: Dict[str, Any],
+    policy: Policy,
+    request: func.HttpRequest,
+    url: Tuple[str, str],
+    ending: Ending,
+    exception: Optional[BaseException],
+    findings: Findings,
+) -> None:
+    names = policy.names
+    route_params = request.route_params or {}
+    names.route_params(route_params, findings)
+    route, path = route_and_path(url[0], route_params, names)
+    if "=" in path or ":" in path:
+        path = names.text(path, findings)
+    query = names.query(url[1], findings) if url[1] else None
+    headers = request.headers
+    user_agent = headers.get("user-agent")
+    body = request.get_body() or b""
+    record.update(
+        method=request.method,
+        route=route[:MAX_URL_CHARS],
+        path=path[:MAX_URL_CHARS],
+        query=query[:MAX_URL_CHARS] if query else None,
+        request_bytes=len(body),
+        response_bytes=None if exception is not None else response_size(ending.response),
+        client_ip=client_ip(headers),
+        user_agent=names.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None,
+    )
+    if not (policy.header_allow or policy.log_body):
+        return
+    response_headers = (
+        ending.response.headers if isinstance(ending.response, func.HttpResponse) else {}
+    )
+    names.collect_headers(headers, findings)
+    names.collect_headers(response_headers, findings)
+    if policy.header_allow:
+        record["request_headers"] = names.headers(
+            headers, policy.header_allow, findings, MAX_HEADER_CHARS
+        )
+        record["response_headers"] = names.headers(
+            response_headers, policy.header_allow, findings, MAX_HEADER_CHARS
+        )
+    if policy.log_body:
+        limit = policy.max_body_chars
+        content_type = mimetype_of(headers.get("content-type"))
+        record["request_body"] = excerpt(body, content_type, limit, names, findings)
+        response_body, response_type = body_of(ending.response)
+        record["response_body"] = excerpt(
+            response_body, mimetype_of(response_type), limit, names, findings
+        )
+
+
+def _scrub_everywhere(record: Dict[str, Any], findings: Findings) -> None:
+    for key, value in record.items():
+        if isinstance(value, str):
+            record[key] = findings.scrub(value)
+        elif isinstance(value, dict):
+            record[key] = {k: findings.scrub(v) for k, v in value.items()}

@@ -1,0 +1,71 @@
+"""Whether a successful invocation is logged; failures always are.
+
+Parent-based, like the OpenTelemetry ``ParentBased(TraceIdRatioBased)`` sampler and
+OpenCensus' ``ProbabilitySampler``, so logs and traces agree:
+
+1. When an incoming ``traceparent`` is present (where it is looked for is the
+   ``trace_sampling`` option), its sampled flag decides.
+2. Otherwise ``sample_rate`` decides, from the trace id when there is one (the same
+   trace id gives the same answer in every function of a trace), else at random.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Mapping, Optional
+
+from python_worker_extension_framework import traceparent
+
+TRACE_SAMPLING_MODES = ("request", "context", "off")
+_RATIO_SCALE = 1 << 64
+
+
+def incoming_flag(mode: str, request: Optional[Any], context: Any) -> Optional[bool]:
+    """The sampled flag of the incoming ``traceparent``; ``None`` when there is none.
+
+    ``request``: the HTTP request's ``traceparent`` header (what the caller sent; a trace
+    the host started itself does not count). ``context``: the invocation's trace context,
+    as a tracer parented on it sees it. ``off``: never.
+    """
+    if mode == "request":
+        headers: Optional[Mapping[str, str]] = getattr(request, "headers", None)
+        raw = headers.get("traceparent") if headers is not None else None
+    elif mode == "context":
+        trace_context = getattr(context, "trace_context", None)
+        raw = getattr(trace_context, "trace_parent", None) or getattr(
+            trace_context, "Traceparent", None
+        )
+    else:
+        return None
+    if not raw:
+        return None
+    parsed, _ = traceparent.parse(raw)
+    return parsed.sampled if parsed is not None else None
+
+
+def by_rate(rate: float, trace_id: Optional[str]) -> bool:
+    """``TraceIdRatioBased``: the low 64 bits of the trace id below ``rate`` of their range."""
+    if rate >= 1.0:
+        return True
+    if rate <= 0.0:
+        return False
+    if trace_id:
+        return int(trace_id[16:], 16) < rate * _RATIO_SCALE
+    return random.random() < rate
+
+
+def keep(
+    succeeded: bool,
+    mode: str,
+    rate: float,
+    request: Optional[Any],
+    context: Any,
+    trace_id: Optional[str],
+) -> bool:
+    """Whether to log this invocation."""
+    if not succeeded:
+        return True
+    flag = incoming_flag(mode, request, context)
+    if flag is not None:
+        return flag
+    return by_rate(rate, trace_id)
