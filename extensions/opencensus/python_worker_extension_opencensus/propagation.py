@@ -1,0 +1,119 @@
+"""The invocation's incoming W3C trace context, validated, and the sampling decision.
+
+The host gives the worker the caller's ``traceparent`` and ``tracestate``. A valid
+traceparent continues the caller's trace; a malformed one starts a new trace and yields
+the reason, so the extension logs one warning and never forwards the bad value. A
+``tracestate`` is kept only with a valid traceparent and only when it is valid itself.
+
+The common case (version ``00``, well formed) is one regular expression; everything
+else goes through the framework's full parser, which also says what is wrong.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any, NamedTuple, Optional, Tuple
+
+from opencensus.trace.propagation.tracestate_string_format import TracestateStringFormatter
+from opencensus.trace.tracestate import Tracestate
+from python_worker_extension_framework import traceparent as tp
+
+_VERSION_00 = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_ZERO_TRACE_ID = "0" * 32
+_ZERO_SPAN_ID = "0" * 16
+_TRACESTATE_FORMATTER = TracestateStringFormatter()
+MAX_TRACESTATE_LENGTH = 512  # W3C: longer values may be dropped rather than truncated
+
+
+class Incoming(NamedTuple):
+    """A valid incoming trace context."""
+
+    trace_id: str
+    parent_id: str
+    sampled: bool
+    tracestate: Optional[Tracestate]
+
+
+def _header(trace_context: Any, name: str, old_name: str) -> Any:
+    value = getattr(trace_context, name, None)
+    if value is None:
+        value = getattr(trace_context, old_name, None)
+    return value
+
+
+def read(trace_context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
+    """``(incoming, problem)``: the valid incoming context or None, and what was wrong with
+    the headers (None when they are valid or absent)."""
+    raw = _header(trace_context, "trace_parent", "Traceparent")
+    if not raw:
+        return None, None
+    match = _VERSION_00.fullmatch(raw) if isinstance(raw, str) else None
+    if match is not None:
+        trace_id, parent_id, flags = match.groups()
+        if trace_id == _ZERO_TRACE_ID or parent_id == _ZERO_SPAN_ID:
+            parsed, reason = tp.parse(raw)  # for the reason
+            return None, reason
+        sampled = bool(int(flags, 16) & 1)
+    else:
+        parsed, reason = tp.parse(raw)
+        if parsed is None:
+            return None, reason
+        trace_id, parent_id, sampled = parsed.trace_id, parsed.parent_id, parsed.sampled
+    state, problem = _tracestate(_header(trace_context, "trace_state", "Tracestate"))
+    return Incoming(trace_id, parent_id, sampled, state), problem
+
+
+def _tracestate(raw: Any) -> Tuple[Optional[Tracestate], Optional[str]]:
+    if not raw:
+        return None, None
+    if not isinstance(raw, str):
+        return None, f"tracestate must be a string, got {type(raw).__name__}"
+    if len(raw) > MAX_TRACESTATE_LENGTH:
+        return None, f"tracestate longer than {MAX_TRACESTATE_LENGTH} characters"
+    try:
+        state = _TRACESTATE_FORMATTER.from_string(raw.strip())
+    except ValueError as exc:
+        return None, f"invalid tracestate: {exc}"
+    if not state.is_valid():
+        return None, "invalid tracestate: no members, or more than 32"
+    return state, None
+
+
+def new_trace_id() -> str:
+    """A random, non-zero 128-bit trace id in lower-case hex."""
+    return f"{random.getrandbits(128) or 1:032x}"
+
+
+def new_span_id() -> str:
+    """A random, non-zero 64-bit span id in lower-case hex."""
+    return f"{random.getrandbits(64) or 1:016x}"
+
+
+def should_record(
+    incoming: Optional[Incoming], trace_id: str, bound: int, honor_unsampled_parent: bool
+) -> bool:
+    """Whether to record this invocation.
+
+    A caller that sampled the trace is always followed, so a distributed trace is never
+    cut. Otherwise the trace id decides: its lower 64 bits below ``bound`` (the sampling
+    rate times 2**64), the rule OpenCensus' ``ProbabilitySampler`` uses, so services with
+    the same rate agree on the same traces. With ``honor_unsampled_parent`` a caller's
+    not-sampled flag is followed too.
+    """
+    if incoming is not None:
+        if incoming.sampled:
+            return True
+        if honor_unsampled_parent:
+            return False
+    if bound >= 1 << 64:
+        return True
+    if bound <= 0:
+        return False
+    return int(trace_id[16:], 16) < bound
+
+
+def describe(raw: Any, limit: int = 80) -> str:
+    """A header value, shortened and quoted, safe to put in a log line."""
+    text = repr(raw)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

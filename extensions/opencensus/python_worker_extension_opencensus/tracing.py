@@ -1,0 +1,436 @@
+"""The per-invocation opencensus tracer, its spans, and the thread's tracing context.
+
+``InvocationTracer`` is what functions get as ``context.tracer``: an
+``opencensus.trace.tracer.Tracer`` in every respect users and integrations rely on
+(``span()``, ``start_span()``, ``end_span()``, ``current_span()``, ``span_context``,
+``propagator``), built for one invocation without the side effects of ``Tracer()``'s
+constructor (which samples again and stores itself in the thread's context). A recorded
+invocation gets a ``SpanRecorder`` (opencensus' ``ContextTracer`` with cheaper spans and
+``http.url`` redaction at export); an unrecorded one gets the shared no-op tracer and costs
+almost nothing, while still propagating its trace id (flag ``00``) to outgoing calls.
+
+The thread's opencensus context (current tracer, current span, attributes) is set at the
+start of an invocation and cleared at its end, so nothing from one invocation is visible
+to the next one on the same pool thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any, Callable, Dict, List, Optional
+
+from opencensus.trace import execution_context
+from opencensus.trace import utils as trace_utils
+from opencensus.trace.propagation.trace_context_http_header_format import (
+    TraceContextPropagator,
+)
+from opencensus.trace.samplers import AlwaysOffSampler, AlwaysOnSampler
+from opencensus.trace.span import (
+    MAX_NUM_ANNOTATIONS,
+    MAX_NUM_ATTRIBUTES,
+    MAX_NUM_LINKS,
+    MAX_NUM_MESSAGE_EVENTS,
+    BoundedDict,
+    BoundedList,
+    Span,
+    SpanKind,
+)
+from opencensus.trace.span_context import SpanContext, generate_span_id
+from opencensus.trace.span_data import SpanData
+from opencensus.trace.stack_trace import StackTrace
+from opencensus.trace.status import Status
+from opencensus.trace.trace_options import TraceOptions
+from opencensus.trace.tracer import Tracer
+from opencensus.trace.tracers.base import NullContextManager
+from opencensus.trace.tracers.context_tracer import ContextTracer
+from opencensus.trace.tracers.noop_tracer import NoopTracer
+
+from .attributes import (
+    ERROR_MESSAGE,
+    ERROR_NAME,
+    HTTP_STATUS_CODE,
+    HTTP_URL,
+    STACKTRACE,
+    UrlRedactor,
+)
+from .propagation import Incoming, new_span_id, new_trace_id
+
+MAX_ERROR_MESSAGE_CHARS = 8192
+MAX_STACKTRACE_CHARS = 32768
+_STATUS_UNKNOWN = 2  # google.rpc.Code.UNKNOWN, what opencensus uses for exceptions
+
+_PROPAGATOR = TraceContextPropagator()
+_ALWAYS_ON = AlwaysOnSampler()
+_ALWAYS_OFF = AlwaysOffSampler()
+_NOOP = NoopTracer()
+_OK = Status.as_ok()
+
+# opencensus keeps the thread's (or task's) tracer, current span and attributes in
+# RuntimeContext slots; its accessor functions add three calls per read. We use the slots
+# themselves when this opencensus release has them (0.11 does), its functions otherwise.
+_SLOTS = tuple(
+    getattr(execution_context, name, None)
+    for name in ("_tracer_slot", "_current_span_slot", "_attrs_slot")
+)
+if all(hasattr(getattr(slot, "contextvar", None), "set") for slot in _SLOTS):
+    _tracer_slot, _span_slot, _attrs_slot = _SLOTS
+    get_current_span: Callable[[], Any] = _span_slot.get  # type: ignore[union-attr]
+    set_current_span: Callable[[Any], None] = _span_slot.contextvar.set  # type: ignore[union-attr]
+    _set_tracer = _tracer_slot.contextvar.set  # type: ignore[union-attr]
+    _set_attrs = _attrs_slot.contextvar.set  # type: ignore[union-attr]
+    _DEFAULT_TRACER = _tracer_slot.default()  # type: ignore[union-attr]
+
+    def _set_context(tracer: Any) -> None:
+        _set_tracer(tracer)
+        set_current_span(None)
+        _set_attrs({})
+
+    def _clear_context() -> None:
+        _set_context(_DEFAULT_TRACER)
+
+else:  # pragma: no cover - a different opencensus layout
+    get_current_span = execution_context.get_current_span
+    set_current_span = execution_context.set_current_span
+
+    def _set_context(tracer: Any) -> None:
+        execution_context.set_opencensus_full_context(tracer, None, None)
+
+    _clear_context = execution_context.clean
+
+
+# The formatted UTC second, recomputed once a second: strftime per timestamp is most of
+# the cost of an opencensus span. Replaced as a whole tuple, so threads never see a mix.
+_second_cache = (-1, "")
+
+
+def utc_timestamp() -> str:
+    """Now, as opencensus writes span times: ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
+    global _second_cache
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    cached = _second_cache
+    if cached[0] != seconds:
+        cached = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+        _second_cache = cached
+    return f"{cached[1]}.{nanoseconds // 1000:06d}Z"
+
+
+class _Attributes(BoundedDict):  # type: ignore[misc]
+    """opencensus' ``BoundedDict`` (at most 32 attributes, the oldest dropped), taking over
+    a dict built for it instead of copying it (a plain dict keeps insertion order as its
+    ``OrderedDict`` does), with lookups that do not go through ``KeyError``."""
+
+    def __init__(self, initial: Optional[Dict[str, Any]] = None) -> None:
+        self.maxlen = MAX_NUM_ATTRIBUTES
+        self.dropped = 0
+        self._lock = threading.Lock()
+        if initial is None:
+            self._dict: Dict[str, Any] = {}
+        elif len(initial) <= MAX_NUM_ATTRIBUTES:
+            self._dict = initial
+        else:
+            self._dict = {}
+            for key, value in initial.items():
+                self[key] = value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._dict.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict
+
+
+class RecordedSpan(Span):  # type: ignore[misc]
+    """An opencensus ``Span`` that is cheaper to create: a faster clock (same timestamp
+    format), and its annotation, message-event and link lists made on first use."""
+
+    def __init__(
+        self,
+        name: str,
+        parent_span: Any = None,
+        attributes: Optional[Dict[str, Any]] = None,
+        context_tracer: Any = None,
+        span_kind: int = SpanKind.UNSPECIFIED,
+    ) -> None:
+        # Span.__init__'s fields and defaults, without building the three lists up front.
+        self.name = name
+        self.parent_span = parent_span
+        self.start_time: Optional[str] = None
+        self.end_time: Optional[str] = None
+        self.attributes = _Attributes(attributes)
+        self._annotations: Optional[BoundedList] = None
+        self._message_events: Optional[BoundedList] = None
+        self._links: Optional[BoundedList] = None
+        self.status = _OK  # shared: set_status() replaces it, never changes it
+        self.span_id = generate_span_id()
+        self.stack_trace = None
+        self.same_process_as_parent_span = None
+        self._child_spans: List[Span] = []
+        self.context_tracer = context_tracer
+        self.span_kind = span_kind
+        for callback in Span._on_create_callbacks:
+            callback(self)
+
+    @property  # type: ignore[override]
+    def annotations(self) -> BoundedList:
+        if self._annotations is None:
+            self._annotations = BoundedList(MAX_NUM_ANNOTATIONS)
+        return self._annotations
+
+    @annotations.setter
+    def annotations(self, value: BoundedList) -> None:
+        self._annotations = value
+
+    @property  # type: ignore[override]
+    def message_events(self) -> BoundedList:
+        if self._message_events is None:
+            self._message_events = BoundedList(MAX_NUM_MESSAGE_EVENTS)
+        return self._message_events
+
+    @message_events.setter
+    def message_events(self, value: BoundedList) -> None:
+        self._message_events = value
+
+    @property  # type: ignore[override]
+    def links(self) -> BoundedList:
+        if self._links is None:
+            self._links = BoundedList(MAX_NUM_LINKS)
+        return self._links
+
+    @links.setter
+    def links(self, value: BoundedList) -> None:
+        self._links = value
+
+    def __enter__(self) -> RecordedSpan:
+        # Span.__enter__ stamps the start again; start_span() did so an instant ago.
+        return self
+
+    def start(self) -> None:
+        self.start_time = utc_timestamp()
+
+    def finish(self) -> None:
+        self.end_time = utc_timestamp()
+
+
+class SpanRecorder(ContextTracer):  # type: ignore[misc]
+    """opencensus' ``ContextTracer`` for one recorded invocation.
+
+    Same behaviour (spans nest through the thread's current span, each ended span is
+    exported with its children), plus: spans are ``RecordedSpan``, ``http.url`` attributes
+    (such as those of ``requests`` client spans) are redacted when exported, and the spans
+    a function leaves open are ended with the invocation instead of being lost.
+    """
+
+    def __init__(self, exporter: Any, span_context: SpanContext, redactor: UrlRedactor) -> None:
+        # ContextTracer.__init__ minus its defaults, with a plain lock: only `with` is used.
+        self.exporter = exporter
+        self.span_context = span_context
+        self.trace_id = span_context.trace_id
+        self.root_span_id = span_context.span_id
+        self._spans_list_condition = threading.Lock()
+        self._spans_list: List[Span] = []
+        self.redactor = redactor
+        self.invocation_span: Optional[Span] = None  # its http.url is redacted already
+
+    def start_span(
+        self,
+        name: str = "span",
+        kind: int = SpanKind.UNSPECIFIED,
+        attributes: Optional[Dict[str, Any]] = None,
+    ) -> RecordedSpan:
+        parent = get_current_span()
+        if parent is None:
+            parent = NullContextManager(span_id=self.span_context.span_id)
+        span = RecordedSpan(
+            name, parent_span=parent, attributes=attributes, context_tracer=self, span_kind=kind
+        )
+        with self._spans_list_condition:
+            self._spans_list.append(span)
+        self.span_context.span_id = span.span_id
+        set_current_span(span)
+        span.start()
+        return span
+
+    def current_span(self) -> Any:
+        return get_current_span()
+
+    def end_span(self, *args: Any, **kwargs: Any) -> Optional[Span]:
+        """End the current span (ContextTracer's behaviour): export it with its children
+        and make its parent current."""
+        span = get_current_span()
+        if span is None and self._spans_list:
+            span = self._spans_list[-1]
+        if span is None:
+            return None
+        span.finish()
+        parent = span.parent_span
+        self.span_context.span_id = parent.span_id if parent else None
+        set_current_span(parent if isinstance(parent, Span) else None)
+        with self._spans_list_condition:
+            listed = span in self._spans_list
+            if listed:
+                self._spans_list.remove(span)
+        if listed:
+            self.exporter.export(self.get_span_datas(span))
+        return span  # type: ignore[no-any-return]
+
+    def start_invocation_span(self, name: str, attributes: Dict[str, Any]) -> RecordedSpan:
+        """The invocation's span: SERVER kind, the root of this tracer's spans."""
+        span = self.start_span(name, SpanKind.SERVER, attributes)
+        self.invocation_span = span
+        return span
+
+    def get_span_datas(self, span: Span) -> List[SpanData]:
+        if isinstance(span, RecordedSpan) and not span._child_spans:
+            datas = [self._span_data(span)]
+        else:  # a tree made with Span.span(): opencensus walks it
+            datas = super().get_span_datas(span)
+        invocation_span_id = getattr(self.invocation_span, "span_id", None)
+        for data in datas:
+            if data.span_id == invocation_span_id:
+                continue
+            attributes = data.attributes
+            url = getattr(attributes, "_dict", attributes).get(HTTP_URL)
+            if isinstance(url, str):
+                clean = self.redactor.url(url)
+                if clean != url:
+                    data.attributes[HTTP_URL] = clean
+        return datas
+
+    def _span_data(self, span: RecordedSpan) -> SpanData:
+        parent = span.parent_span
+        return SpanData(
+            name=span.name,
+            context=self.span_context,
+            span_id=span.span_id,
+            parent_span_id=parent.span_id if parent else None,
+            attributes=span.attributes,
+            start_time=span.start_time,
+            end_time=span.end_time,
+            child_span_count=0,
+            stack_trace=span.stack_trace,
+            annotations=span._annotations or (),
+            message_events=span._message_events or (),
+            links=span._links or (),
+            status=span.status,
+            same_process_as_parent_span=span.same_process_as_parent_span,
+            span_kind=span.span_kind,
+        )
+
+    def end_invocation(self, span: Span) -> None:
+        """End ``span`` (the invocation's) and any span still open, then export them.
+
+        Does not use the thread's current span, so it is correct from any thread.
+        """
+        with self._spans_list_condition:
+            still_open = list(self._spans_list)
+            self._spans_list.clear()
+        if span not in still_open and span.end_time is None:
+            still_open.insert(0, span)  # (ended and exported already if the function ended it)
+        datas: List[SpanData] = []
+        for open_span in reversed(still_open):  # inner spans end before their parents
+            if open_span.end_time is None:
+                open_span.finish()
+            datas.extend(self.get_span_datas(open_span))
+        self.span_context.span_id = self.root_span_id
+        self.exporter.export(datas)
+
+
+class InvocationTracer(Tracer):  # type: ignore[misc]
+    """The ``opencensus.trace.tracer.Tracer`` of one invocation (``context.tracer``)."""
+
+    def __init__(self, span_context: SpanContext, exporter: Any, inner: Any, sampler: Any) -> None:
+        # Not Tracer.__init__: it would sample again, build its own ContextTracer and store
+        # itself in the thread's context before the invocation's context is ready.
+        self.span_context = span_context
+        self.sampler = sampler
+        self.exporter = exporter
+        self.propagator = _PROPAGATOR
+        self.tracer = inner
+
+    @property
+    def recording(self) -> bool:
+        """Whether this invocation's spans are recorded and exported."""
+        return isinstance(self.tracer, SpanRecorder)
+
+
+def _trace_options(sampled: bool) -> Any:
+    # What TraceOptions("1") or ("0") builds, without parsing the byte again.
+    options = TraceOptions.__new__(TraceOptions)
+    options.trace_options_byte = "1" if sampled else "0"
+    options.enabled = sampled
+    return options
+
+
+def _span_context(trace_id: str, span_id: str, sampled: bool, incoming: Optional[Incoming]) -> Any:
+    # The ids are validated (or generated) already; SpanContext() would check them again.
+    span_context = SpanContext.__new__(SpanContext)
+    span_context.trace_id = trace_id
+    span_context.span_id = span_id
+    span_context.trace_options = _trace_options(sampled)
+    span_context.tracestate = incoming.tracestate if incoming is not None else None
+    span_context.from_header = incoming is not None
+    return span_context
+
+
+def recording_tracer(
+    trace_id: str,
+    incoming: Optional[Incoming],
+    exporter: Any,
+    redactor: UrlRedactor,
+) -> InvocationTracer:
+    """A tracer that records this invocation's spans, children of the caller's span."""
+    parent_id = incoming.parent_id if incoming is not None else None
+    span_context = _span_context(trace_id, parent_id, True, incoming)  # type: ignore[arg-type]
+    recorder = SpanRecorder(exporter, span_context, redactor)
+    return InvocationTracer(span_context, exporter, recorder, _ALWAYS_ON)
+
+
+def silent_tracer(trace_id: str, incoming: Optional[Incoming], exporter: Any) -> InvocationTracer:
+    """A tracer for an unrecorded invocation: no-op spans, and outgoing calls carry the
+    trace id with the not-sampled flag (and the caller's span as their parent)."""
+    parent_id = incoming.parent_id if incoming is not None else new_span_id()
+    span_context = _span_context(trace_id, parent_id, False, incoming)
+    return InvocationTracer(span_context, exporter, _NOOP, _ALWAYS_OFF)
+
+
+def inert_tracer() -> InvocationTracer:
+    """A tracer for invocations the extension does not trace (excluded or inactive), so
+    ``context.tracer.span(...)`` in a function still works; it is never made current.
+    Its ids are valid, so even a header built from it by hand is well formed."""
+    span_context = _span_context(new_trace_id(), new_span_id(), False, None)
+    return InvocationTracer(span_context, None, _NOOP, _ALWAYS_OFF)
+
+
+def enter(tracer: InvocationTracer) -> None:
+    """Make ``tracer`` the thread's current tracer, with no current span and no attributes."""
+    _set_context(tracer)
+
+
+def leave() -> None:
+    """Clear the thread's opencensus context (its default no-op tracer, no span, no attributes)."""
+    _clear_context()
+
+
+def set_http_status(span: Span, status_code: int) -> None:
+    """``http.status_code`` and the span status: an error for 5xx only (a 4xx is the
+    caller's mistake, not a failure of the function)."""
+    span.add_attribute(HTTP_STATUS_CODE, status_code)
+    if status_code >= 500:
+        span.set_status(trace_utils.status_from_http_code(status_code))
+
+
+def record_exception(span: Span, exception: BaseException) -> None:
+    """The exception's type, message and stack on the span; the span status an error."""
+    try:
+        message = str(exception)
+    except Exception:  # a broken __str__ must not lose the failure
+        message = f"<unprintable {type(exception).__name__}>"
+    stack = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+    span.add_attribute(ERROR_NAME, type(exception).__name__)
+    span.add_attribute(ERROR_MESSAGE, message[:MAX_ERROR_MESSAGE_CHARS])
+    span.add_attribute(STACKTRACE, stack[-MAX_STACKTRACE_CHARS:])
+    if exception.__traceback__ is not None:
+        span.stack_trace = StackTrace.from_traceback(exception.__traceback__)
+    span.set_status(Status(_STATUS_UNKNOWN, message[:MAX_ERROR_MESSAGE_CHARS]))
