@@ -77,9 +77,11 @@ def test_wheels_work_in_a_fresh_venv_without_the_source_tree(
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
+    wheels = [str(_wheel(files)) for files in built_distributions.values()]
+    # The framework with its [host] extra: the samples are checked through the local host.
     wheels = [
-        str(_wheel(files)) + ("[host]" if name == "python-worker-extension-framework" else "")
-        for name, files in built_distributions.items()
+        w + "[host]" if Path(w).name.startswith("python_worker_extension_framework-") else w
+        for w in wheels
     ]
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wheels],
@@ -114,6 +116,7 @@ SAMPLE_CHECKS: Dict[str, List[Tuple[str, str, Optional[str], str]]] = {
     "timer_v2_app": [("GET", "api/stats", None, '"status": "ok"')],
     "v1_app": [("GET", "api/greet/Wheel", None, "Hello, Wheel. (TimeElapsed: ")],
     "v2_app": [("POST", "api/hello", '{"name": "Wheel"}', "Hello, Wheel. (TimeElapsed: ")],
+    "all_extensions_app": [("GET", "api/hello?name=Wheel", None, "Hello, Wheel. (TimeElapsed: ")],
     "retry_app": [
         ("POST", "admin/functions/flaky_sync", '{"input": ""}', "log:succeeded on attempt 3"),
     ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import logging
 import socket
 import sys
@@ -118,7 +119,9 @@ def start(args: argparse.Namespace) -> int:
         )
         return 2
     console.install_console(verbose=args.verbose)
-    app_dir = Path(args.app_dir)
+    app_dir = Path(args.app_dir).resolve()
+    if app_dir.is_dir():
+        os.chdir(app_dir)  # the worker's working directory is the app root, in Azure too
     try:
         host = FunctionHost.load(app_dir, error_phase=args.error_phase)
     except (AppConfigError, AppLoadError, RouteTemplateError) as exc:
