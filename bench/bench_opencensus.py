@@ -14,7 +14,6 @@ alone in an isolated registry: both register themselves in ``ExtensionMeta`` at 
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import Any, Dict, Iterator, List
 
 import azure.functions as func
@@ -29,7 +28,7 @@ from python_worker_extension_framework.testing import (
 )
 from python_worker_extension_opencensus import NoopExporter, OpenCensusExtension
 
-from .harness import Row, Table, per_call_microseconds, progress
+from .harness import Row, Table, extensions_enabled, per_call_microseconds, progress
 
 ORIGINAL = "opencensus-extension-azure-functions 1.0.0"
 OURS = "python-worker-extension-opencensus"
@@ -45,19 +44,6 @@ def _http_function(req: func.HttpRequest, context: Any) -> func.HttpResponse:
 
 def _plain_function(req: func.HttpRequest, context: Any) -> func.HttpResponse:
     return func.HttpResponse("ok")
-
-
-@contextlib.contextmanager
-def _extensions_enabled() -> Iterator[None]:
-    saved = os.environ.get("PYTHON_ENABLE_WORKER_EXTENSIONS")
-    os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"]
-        else:
-            os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = saved
 
 
 @contextlib.contextmanager
@@ -105,7 +91,7 @@ def run(quick: bool = False) -> List[Table]:
         )
 
     tables = []
-    with _extensions_enabled():
+    with extensions_enabled():
         progress("opencensus: bare dispatcher")
         with registered():
             bare = measure(_plain_function)  # no tracer to open a span with

@@ -10,17 +10,18 @@ a record whose level the logger filters out (nothing is built then).
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import azure.functions as func
 from python_worker_extension_framework import Dispatcher
-from python_worker_extension_framework.testing import make_context, make_http_request, registered
+from python_worker_extension_framework.testing import make_context, make_http_request
 from python_worker_extension_request_logging import LOGGER_NAME, RequestLoggingExtension
 
-from .harness import Row, Table, per_call_microseconds, progress
+from .harness import (
+    Table,
+    measure_variants,
+)
 
 BASELINE = "bare dispatcher (no extensions)"
 
@@ -29,31 +30,6 @@ def _http_function(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(
         '{"id": 42, "name": "widget", "price": 9.5}', mimetype="application/json"
     )
-
-
-class _FormatAndDrop(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
-        self.format(record)
-
-
-class _RecordLogging:
-    """The extension's logger at ``level`` with a format-and-drop handler, restored after."""
-
-    def __init__(self, level: int) -> None:
-        self.level = level
-        self.logger = logging.getLogger(LOGGER_NAME)
-        self.handler = _FormatAndDrop()
-
-    def __enter__(self) -> None:
-        self.saved = (self.logger.level, self.logger.propagate)
-        self.logger.setLevel(self.level)
-        self.logger.propagate = False
-        self.logger.addHandler(self.handler)
-
-    def __exit__(self, *exc: Any) -> None:
-        self.logger.removeHandler(self.handler)
-        self.logger.setLevel(self.saved[0])
-        self.logger.propagate = self.saved[1]
 
 
 VARIANTS: List[Tuple[str, Dict[str, Any], int]] = [
@@ -71,19 +47,6 @@ VARIANTS: List[Tuple[str, Dict[str, Any], int]] = [
     ("request logging, success skipped (sample_rate=0)", {"sample_rate": 0.0}, logging.INFO),
     ("request logging, level filtered out", {}, logging.WARNING),
 ]
-
-
-@contextlib.contextmanager
-def _extensions_enabled() -> Iterator[None]:
-    saved = os.environ.get("PYTHON_ENABLE_WORKER_EXTENSIONS")
-    os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = "1"
-    try:
-        yield
-    finally:
-        if saved is None:
-            del os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"]
-        else:
-            os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = saved
 
 
 def _request() -> func.HttpRequest:
@@ -116,28 +79,13 @@ def run(quick: bool = False) -> List[Table]:
     args = {"req": _request()}
     context = make_context("GetItem")
     dispatcher = Dispatcher()
-    with _extensions_enabled():
-        progress(f"request_logging: {BASELINE}")
-        with registered():
-            table.rows.append(
-                Row(
-                    BASELINE,
-                    per_call_microseconds(
-                        lambda: dispatcher.invoke(_http_function, args, context), number=number
-                    ),
-                )
-            )
-        for label, options, level in VARIANTS:
-            progress(f"request_logging: {label}")
-            with registered(RequestLoggingExtension), _RecordLogging(level):
-                RequestLoggingExtension.reset()
-                RequestLoggingExtension.configure(**options)
-                samples = per_call_microseconds(
-                    lambda: dispatcher.invoke(_http_function, args, context), number=number
-                )
-                RequestLoggingExtension.reset()
-            table.rows.append(Row(label, samples))
-    baseline = table.row(table.baseline).median
-    for row in table.rows[1:]:
-        row.note = f"+{row.median - baseline:.2f} us"
+    measure_variants(
+        table,
+        RequestLoggingExtension,
+        LOGGER_NAME,
+        VARIANTS,
+        lambda: dispatcher.invoke(_http_function, args, context),
+        number=number,
+        name="request_logging",
+    )
     return [table]

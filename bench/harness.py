@@ -9,11 +9,16 @@ row's median and spread say how stable it is.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import logging
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+SETTING = "PYTHON_ENABLE_WORKER_EXTENSIONS"
 
 
 @dataclass
@@ -105,3 +110,74 @@ def progress(message: str) -> None:
     import sys
 
     print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def extensions_enabled() -> Iterator[None]:
+    """``PYTHON_ENABLE_WORKER_EXTENSIONS=1`` while measuring, as a function app sets it."""
+    saved = os.environ.get(SETTING)
+    os.environ[SETTING] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[SETTING]
+        else:
+            os.environ[SETTING] = saved
+
+
+class _FormatAndDrop(logging.Handler):
+    """Formats each record, as a real handler would at least do, and keeps nothing."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.format(record)
+
+
+@contextlib.contextmanager
+def logger_formatting_only(name: str, level: int) -> Iterator[None]:
+    """The logger ``name`` at ``level`` with a format-and-drop handler, not propagated;
+    restored afterwards. Measures an extension's logging without terminal or file I/O."""
+    logger = logging.getLogger(name)
+    handler = _FormatAndDrop()
+    saved = (logger.level, logger.propagate)
+    logger.setLevel(level)
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
+
+
+def measure_variants(
+    table: Table,
+    extension: type,
+    logger_name: str,
+    variants: Sequence[Tuple[str, Dict[str, Any], int]],
+    call: Callable[[], object],
+    *,
+    number: int,
+    name: str,
+) -> None:
+    """Fill ``table``: the baseline row (no extension registered), then one row per
+    ``(label, configure options, log level)`` with ``extension`` alone in the registry and
+    its logger formatting only; each row's note is its overhead over the baseline."""
+    from python_worker_extension_framework.testing import registered
+
+    with extensions_enabled():
+        progress(f"{name}: {table.baseline}")
+        with registered():
+            table.rows.append(Row(table.baseline, per_call_microseconds(call, number=number)))
+        for label, options, level in variants:
+            progress(f"{name}: {label}")
+            with registered(extension), logger_formatting_only(logger_name, level):
+                extension.reset()  # type: ignore[attr-defined]
+                extension.configure(**options)  # type: ignore[attr-defined]
+                samples = per_call_microseconds(call, number=number)
+                extension.reset()  # type: ignore[attr-defined]
+            table.rows.append(Row(label, samples))
+    baseline = table.row(table.baseline).median
+    for row in table.rows[1:]:
+        row.note = f"+{row.median - baseline:.2f} us"

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, 
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 import azure.functions as func
+from python_worker_extension_framework import triggers
 
 # OpenTelemetry semantic conventions (FaaS, cloud, HTTP, exceptions) and our one addition.
 FAAS_NAME = "faas.name"
@@ -36,28 +37,7 @@ STACKTRACE = "stacktrace"
 CLOUD_ATTRIBUTES = ((CLOUD_PROVIDER, "azure"), (CLOUD_PLATFORM, "azure_functions"))
 REDACTED = "REDACTED"
 
-# (type name in azure.functions, OpenTelemetry faas.trigger); names missing from an older
-# SDK are skipped. The first match wins, so real triggers come before input bindings.
-TRIGGER_TYPES: Tuple[Tuple[str, str], ...] = (
-    ("HttpRequest", "http"),
-    ("TimerRequest", "timer"),
-    ("QueueMessage", "pubsub"),
-    ("ServiceBusMessage", "pubsub"),
-    ("EventHubEvent", "pubsub"),
-    ("KafkaEvent", "pubsub"),
-    ("EventGridEvent", "pubsub"),
-    ("CloudEvent", "pubsub"),
-    ("InputStream", "datasource"),
-    ("DocumentList", "datasource"),
-    ("SqlRowList", "datasource"),
-    ("MySqlRowList", "datasource"),
-)
 OTHER_TRIGGER = "other"
-_KNOWN_TRIGGERS = tuple(
-    (getattr(func, name), trigger) for name, trigger in TRIGGER_TYPES if hasattr(func, name)
-)
-_NOT_A_TRIGGER = len(_KNOWN_TRIGGERS)
-_rank_by_type: Dict[type, int] = {}  # a handful of entries per app, filled on first sight
 
 SECRET_QUERY_NAMES = frozenset(
     {
@@ -90,31 +70,10 @@ SECRET_QUERY_NAMES = frozenset(
 SECRET_FRAGMENTS = ("password", "passwd", "secret", "token", "apikey", "api_key", "signature")
 
 
-def _rank(value: Any) -> int:
-    kind = type(value)
-    rank = _rank_by_type.get(kind)
-    if rank is None:
-        rank = next(
-            (i for i, (known, _) in enumerate(_KNOWN_TRIGGERS) if isinstance(value, known)),
-            _NOT_A_TRIGGER,
-        )
-        _rank_by_type[kind] = rank
-    return rank
-
-
 def find_trigger(func_args: Mapping[str, Any]) -> Tuple[str, Optional[Any]]:
     """``(faas.trigger, trigger value)``: ``("other", None)`` when no value is a trigger."""
-    best, best_value = _NOT_A_TRIGGER, None
-    for value in func_args.values():
-        item = value[0] if isinstance(value, list) and value else value
-        rank = _rank(item)
-        if rank < best:
-            best, best_value = rank, item
-            if rank == 0:
-                break
-    if best == _NOT_A_TRIGGER:
-        return OTHER_TRIGGER, None
-    return _KNOWN_TRIGGERS[best][1], best_value
+    kind, value = triggers.find_trigger(func_args)
+    return triggers.FAAS_TRIGGER.get(kind, OTHER_TRIGGER), value
 
 
 class UrlRedactor:

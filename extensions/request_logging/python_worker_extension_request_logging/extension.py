@@ -13,12 +13,12 @@ from typing import Any, ClassVar, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from python_worker_extension_framework import Invocation, Settings, WorkerExtension, traceparent
+from python_worker_extension_framework.triggers import find_trigger
 
 from . import sampling
 from .formatting import json_line, text_line
 from .options import OPTIONS, Policy
 from .record import build, ending_of
-from .trigger import find_trigger
 
 LOGGER_NAME = "python_worker_extension_request_logging"
 RECORD_ATTRIBUTE = "request_log"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import logging
+import os
 import socket
 import sys
 from pathlib import Path

@@ -5,6 +5,9 @@ type names its trigger (``HttpRequest`` is ``http``, ``TimerRequest`` is ``timer
 When several values qualify (an HTTP trigger with a blob input) the earliest entry of
 ``TRIGGER_TYPES`` wins: real triggers come before types that are also input bindings.
 A list (Event Hubs with ``cardinality=many``) counts by its first item.
+
+Shared by the extensions that report the trigger (request logging by these names, tracing
+by the OpenTelemetry ``faas.trigger`` values in ``FAAS_TRIGGER``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,21 @@ TRIGGER_TYPES: Tuple[Tuple[str, str], ...] = (
     ("MySqlRowList", "mysql"),
 )
 OTHER = "other"
+
+# Our trigger type -> OpenTelemetry ``faas.trigger`` (http, pubsub, datasource, timer, other).
+FAAS_TRIGGER: Dict[str, str] = {
+    "http": "http",
+    "timer": "timer",
+    "queue": "pubsub",
+    "servicebus": "pubsub",
+    "eventhub": "pubsub",
+    "kafka": "pubsub",
+    "eventgrid": "pubsub",
+    "blob": "datasource",
+    "cosmosdb": "datasource",
+    "sql": "datasource",
+    "mysql": "datasource",
+}
 
 _KNOWN: Tuple[Tuple[type, str], ...] = tuple(
     (getattr(func, name), label) for name, label in TRIGGER_TYPES if hasattr(func, name)
