@@ -18,19 +18,30 @@ OVERHEAD_CHART = "overhead.png"
 LATENCY_CHART = "host-latency.png"
 
 
+def _reference(table: Table) -> str:
+    """The row the bars start from: the bare dispatcher when the table has one (so that
+    a table comparing two extensions shows both over nothing), else its baseline."""
+    bare = [row.label for row in table.rows if row.label.startswith("bare dispatcher")]
+    return bare[0] if bare else table.baseline
+
+
 def _overhead_bars(tables: List[Table]) -> List[Tuple[str, float, float]]:
-    """(label, median overhead over the baseline, spread) for every non-baseline time row."""
+    """(label, median overhead over the reference row, spread) for every other time row."""
     bars = []
     for table in tables:
         if not table.chart_overhead or table.higher_is_better or not table.rows:
             continue
         if table.rows[0].unit != "us":
             continue
-        base = table.row(table.baseline).median
+        reference = _reference(table)
+        base = table.row(reference).median
+        short = table.title.split(":")[0]
+        suffix = table.title.rsplit(",", 1)[1].strip() if "," in table.title else ""
         for row in table.rows:
-            if row.label == table.baseline:
+            if row.label == reference:
                 continue
-            bars.append((f"{table.title}: {row.label}", row.median - base, row.spread))
+            label = row.label if suffix and suffix in row.label else f"{row.label} {suffix}"
+            bars.append((f"{short}: {label.strip()}", row.median - base, row.spread))
     return bars
 
 
@@ -52,12 +63,15 @@ def write_charts(tables: List[Table], folder: Path) -> List[Path]:
         labels = [b[0] for b in bars]
         axes.barh(labels, [b[1] for b in bars], xerr=[b[2] for b in bars], color="#3a7bd5")
         axes.invert_yaxis()
-        axes.set_xlabel("added time per invocation over the table's baseline (µs, median)")
+        axes.set_xlabel(
+            "added time per invocation (µs, median), over the bare dispatcher "
+            "(the dispatcher's own rows: over a direct call)"
+        )
         axes.set_title("Per-invocation overhead")
         axes.grid(axis="x", alpha=0.3)
         figure.tight_layout()
         path = folder / OVERHEAD_CHART
-        figure.savefig(path, dpi=110)
+        figure.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(figure)
         written.append(path)
     latency_table = _first_with_latencies(tables)
@@ -72,12 +86,12 @@ def write_charts(tables: List[Table], folder: Path) -> List[Path]:
         axes.set_xscale("log")
         axes.set_xlabel("request latency (ms, log scale)")
         axes.set_ylabel("fraction of requests")
-        axes.set_title(f"{latency_table.title}: latency distribution")
+        axes.set_title(f"{latency_table.title.split(':')[0]}: request latency distribution")
         axes.grid(alpha=0.3)
         axes.legend()
         figure.tight_layout()
         path = folder / LATENCY_CHART
-        figure.savefig(path, dpi=110)
+        figure.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(figure)
         written.append(path)
     return written
