@@ -32,11 +32,7 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 run: $(STAMP)
-	@if [ -f framework/python_worker_extension_framework/host/cli.py ]; then \
-		$(BIN)/funcext start $(RUN_APP); \
-	else \
-		$(BIN)/python samples/run_through_dispatcher.py; \
-	fi
+	$(BIN)/funcext start $(RUN_APP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -r bench/requirements.txt $(foreach e,$(EXTENSIONS),$(if $(shell grep -l '"bench"' $(e)/setup.py),-e '$(e)[bench]'))

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Dict
@@ -75,22 +72,6 @@ def test_v1_sample_reads_the_name_from_a_json_body() -> None:
     main = _load(V1_APP / "HttpTrigger" / "__init__.py", "timer_v1_sample_http_trigger").main
     record = invoke(main, req=make_http_request("POST", json={"name": "Grace"}))
     assert record.result.get_body().decode().startswith(f"Hello, Grace. {GREETING} (TimeElapsed: ")
-
-
-def test_run_through_dispatcher_script_prints_the_answer_with_the_time() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON_WORKER_EXTENSION_")}
-    result = subprocess.run(
-        [sys.executable, str(SAMPLES / "run_through_dispatcher.py")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    assert re.fullmatch(
-        rf"200 Hello, World\. {re.escape(GREETING)} \(TimeElapsed: [0-9.e-]+ sec\)\n",
-        result.stdout,
-    ), result.stdout
 
 
 def test_v2_sample_text_route_gets_the_suffix_and_headers() -> None:
