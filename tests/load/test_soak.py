@@ -5,7 +5,7 @@ run is measured three ways, each after a full collection: Python objects tracked
 collector, memory blocks held by Python's allocator, and, over a traced window at the end
 of the run, the bytes ``tracemalloc`` sees retained with where they were allocated.
 Tracing every allocation of all 100,000 invocations would take minutes, so the window is
-the last 5,000 (after 1,000 traced to let bounded caches settle); the whole-run counts
+the last 4,000 (after 3,000 traced to let bounded caches settle); the whole-run counts
 cover the rest. A leak of one small object per
 invocation would show as 100,000 objects and blocks; the bounds allow one per hundred.
 """
@@ -26,8 +26,8 @@ from python_worker_extension_opencensus import NoopExporter
 from .conftest import ALL_FOUR, four_extensions, marked_function
 
 INVOCATIONS = 100_000
-TRACED_WINDOW = 5_000
-SETTLE = 1_000
+TRACED_WINDOW = 4_000
+SETTLE = 3_000
 WARM_UP = 3_000
 OBJECT_GROWTH_LIMIT = INVOCATIONS // 100
 TRACED_BYTES_LIMIT = 16 * 1024  # a few bytes per traced invocation, for caches settling
