@@ -8,6 +8,9 @@ that nobody will see costs next to nothing.
 
 from __future__ import annotations
 
+import logging
+import re
+import sys
 import time
 from typing import Any, ClassVar, Dict, Optional, Tuple
 from urllib.parse import urlsplit
@@ -23,6 +26,49 @@ from .record import build, ending_of
 LOGGER_NAME = "python_worker_extension_request_logging"
 RECORD_ATTRIBUTE = "request_log"
 _STARTED = "started"
+
+
+# A version-00 ``traceparent`` in its usual form; the framework's parser decides the rest.
+_TRACEPARENT_00 = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}").fullmatch
+_ZERO_TRACE_ID = "0" * 32
+_ZERO_PARENT_ID = "0" * 16
+
+
+def _trace_id(context: object) -> Optional[str]:
+    """``traceparent.trace_id_of(context)``, with a single regex for the common form."""
+    trace_context = getattr(context, "trace_context", None)
+    raw = getattr(trace_context, "trace_parent", None) or getattr(
+        trace_context, "Traceparent", None
+    )
+    if isinstance(raw, str):
+        match = _TRACEPARENT_00(raw.strip())
+        if match is not None:
+            trace_id, parent_id = match.groups()
+            if trace_id != _ZERO_TRACE_ID and parent_id != _ZERO_PARENT_ID:
+                return trace_id
+            return None
+    return traceparent.trace_id_of(context)
+
+
+def _emit(
+    logger: logging.Logger, level: int, message: str, record: Dict[str, Any], caller: Any
+) -> None:
+    """What ``logger.log(level, "%s", message, extra={**record, RECORD_ATTRIBUTE: record})``
+    does once the level is known to be enabled, at less cost: the caller is the frame
+    given (what ``findCaller`` would find), and the record's keys, which are fixed and
+    never clash with a ``LogRecord``'s own attributes, are set without ``extra``'s
+    per-key checks. ``makeRecord`` and ``handle`` are the logger's own, so filters,
+    handlers, propagation and a custom record factory behave as with ``log``."""
+    if logging._srcfile:  # the documented switch that turns caller lookup off
+        code = caller.f_code
+        fn, lno, func = code.co_filename, caller.f_lineno, code.co_name
+    else:
+        fn, lno, func = "(unknown file)", 0, "(unknown function)"
+    log_record = logger.makeRecord(logger.name, level, fn, lno, "%s", (message,), None, func)
+    attributes = log_record.__dict__
+    attributes.update(record)
+    attributes[RECORD_ATTRIBUTE] = record
+    logger.handle(log_record)
 
 
 class RequestLoggingExtension(WorkerExtension):
@@ -84,7 +130,7 @@ class RequestLoggingExtension(WorkerExtension):
             url = (parts.path, parts.query)
             if policy.excluded_path is not None and policy.excluded_path(parts.path):
                 return
-        trace_id = traceparent.trace_id_of(invocation.context)
+        trace_id = _trace_id(invocation.context)
         succeeded = ending.outcome == "success"
         if not sampling.keep(
             succeeded,
@@ -110,6 +156,4 @@ class RequestLoggingExtension(WorkerExtension):
                 type(exc).__name__,
             )
             return
-        extra: Dict[str, Any] = dict(record)
-        extra[RECORD_ATTRIBUTE] = record
-        cls.log.log(level, "%s", message, extra=extra)
+        _emit(cls.log, level, message, record, sys._getframe())

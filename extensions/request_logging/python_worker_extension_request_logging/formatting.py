@@ -3,6 +3,10 @@
 Both are single lines whatever the request holds: in the text line, control characters
 (and, in unquoted fields, spaces) are escaped so a crafted path or user agent cannot
 forge a second log line; JSON escapes everything outside printable ASCII.
+
+Every character the escape tables change is one ``str.isprintable`` rejects (the space
+aside), so a value that is printable (and, unquoted, has no space) is used as it is: the
+common case costs one C-level scan instead of a translation.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, 0x85)}
 _CONTROL.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
 _IN_QUOTES = str.maketrans(_CONTROL)
 _BARE = str.maketrans({**_CONTROL, ord(" "): "%20"})
+
+# The same encoders ``json.dumps`` would build on every call with these arguments.
+_JSON_STRING = json.JSONEncoder(ensure_ascii=False).encode
+_JSON_LINE = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 _HTTP_TAIL: Tuple[str, ...] = (
     "outcome",
@@ -33,7 +41,22 @@ _OPTIONAL = ("request_headers", "response_headers", "request_body", "response_bo
 
 
 def _bare(value: Any) -> str:
-    return "-" if value is None else str(value).translate(_BARE)
+    if value is None:
+        return "-"
+    if type(value) is int:  # digits and a sign: nothing to escape
+        return str(value)
+    text = str(value)
+    if text.isprintable() and " " not in text:
+        return text
+    return text.translate(_BARE)
+
+
+def _quoted(value: Any) -> str:
+    """A JSON string or value, with what JSON leaves raw (U+2028, ...) escaped too."""
+    text = _JSON_STRING(value)
+    if text.isprintable():
+        return text
+    return text.translate(_IN_QUOTES)
 
 
 def _duration(value: Any) -> str:
@@ -46,43 +69,43 @@ def text_line(record: Mapping[str, Any]) -> str:
     Non-HTTP: ``timer Nightly success 45.01ms trace_id=... invocation_id=...``. Fields that
     are ``None`` are left out of the ``key=value`` tail.
     """
-    if record.get("method") is not None:
-        query = record.get("query")
-        target = _bare(record.get("path")) + (f"?{_bare(query)}" if query else "")
+    get = record.get
+    if get("method") is not None:
+        query = get("query")
+        target = _bare(get("path"))
+        if query:
+            target = f"{target}?{_bare(query)}"
         parts: List[str] = [
             _bare(record["method"]),
             target,
-            _bare(record.get("status_code")),
-            _duration(record.get("duration_ms")),
-            f"function={_bare(record.get('function'))}",
+            _bare(get("status_code")),
+            _duration(get("duration_ms")),
+            "function=" + _bare(get("function")),
         ]
         tail = _HTTP_TAIL
     else:
         parts = [
-            _bare(record.get("trigger")),
-            _bare(record.get("function")),
-            _bare(record.get("outcome")),
-            _duration(record.get("duration_ms")),
+            _bare(get("trigger")),
+            _bare(get("function")),
+            _bare(get("outcome")),
+            _duration(get("duration_ms")),
         ]
         tail = _OTHER_TAIL
+    append = parts.append
     for key in tail:
-        value = record.get(key)
+        value = get(key)
         if value is None:
             continue
         if key in _QUOTED:
-            parts.append(
-                f"{key}={json.dumps(str(value), ensure_ascii=False).translate(_IN_QUOTES)}"
-            )
+            append(f"{key}={_quoted(str(value))}")
         else:
-            parts.append(f"{key}={_bare(value)}")
+            append(f"{key}={_bare(value)}")
     for key in _OPTIONAL:
         if key in record:
-            parts.append(
-                f"{key}={json.dumps(record[key], ensure_ascii=False).translate(_IN_QUOTES)}"
-            )
+            append(f"{key}={_quoted(record[key])}")
     return " ".join(parts)
 
 
 def json_line(record: Dict[str, Any]) -> str:
     """The record as one compact JSON object with the documented keys, in their order."""
-    return json.dumps(record, separators=(",", ":"), default=str)
+    return _JSON_LINE(record)

@@ -8,8 +8,7 @@ data that failed, secrets included); the worker logs the traceback itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import azure.functions as func
 from python_worker_extension_framework import Invocation, facts
@@ -18,6 +17,7 @@ from .bodies import excerpt, mimetype_of
 from .http_fields import (
     body_of,
     client_ip,
+    header,
     response_of,
     response_size,
     route_and_path,
@@ -51,18 +51,23 @@ ATTEMPT_KEY = "attempt"
 # Present only when enabled: headers with ``log_headers``, bodies with ``log_body``.
 OPTIONAL_KEYS = ("request_headers", "response_headers", "request_body", "response_body")
 
+# The record's only values that are dicts (of header values).
+_DICT_KEYS = ("request_headers", "response_headers")
+
 MAX_URL_CHARS = 2048
 MAX_USER_AGENT_CHARS = 512
 MAX_HEADER_CHARS = 512
 
 
-@dataclass(frozen=True)
 class Ending:
     """How an invocation ended, as far as the record's level and sampling care."""
 
-    outcome: str
-    status_code: Optional[int]
-    response: Any = None
+    __slots__ = ("outcome", "response", "status_code")
+
+    def __init__(self, outcome: str, status_code: Optional[int], response: Any = None) -> None:
+        self.outcome = outcome
+        self.status_code = status_code
+        self.response = response
 
 
 def ending_of(
@@ -107,7 +112,44 @@ def build(
     trace_id: Optional[str],
 ) -> Dict[str, Any]:
     """The record, redacted. ``url`` is ``(path, query)`` of the request (unused otherwise)."""
-    record: Dict[str, Any] = {
+    exception_type = exception_name(exception) if exception is not None else None
+    attempt = facts.retry_attempt(invocation.context)
+    if request is None:
+        record: Dict[str, Any] = {
+            "function": invocation.function_name,
+            "invocation_id": invocation.invocation_id,
+            "trigger": trigger,
+            "outcome": ending.outcome,
+            "status_code": ending.status_code,
+            "duration_ms": duration_ms,
+            "trace_id": trace_id,
+            "exception_type": exception_type,
+            "method": None,
+            "route": None,
+            "path": None,
+            "query": None,
+            "request_bytes": None,
+            "response_bytes": None,
+            "client_ip": None,
+            "user_agent": None,
+        }
+        if attempt is not None:
+            record[ATTEMPT_KEY] = attempt
+        return record
+
+    findings = Findings()
+    names = policy.names
+    route_params = request.route_params or {}
+    if route_params:
+        names.route_params(route_params, findings)
+    route, path = route_and_path(url[0], route_params, names)
+    if "=" in path or ":" in path:
+        path = names.text(path, findings)
+    query = names.query(url[1], findings) if url[1] else None
+    headers = request.headers
+    user_agent = header(headers, "user-agent")
+    body = request.get_body() or b""
+    record = {
         "function": invocation.function_name,
         "invocation_id": invocation.invocation_id,
         "trigger": trigger,
@@ -115,59 +157,39 @@ def build(
         "status_code": ending.status_code,
         "duration_ms": duration_ms,
         "trace_id": trace_id,
-        "exception_type": exception_name(exception) if exception is not None else None,
-        "method": None,
-        "route": None,
-        "path": None,
-        "query": None,
-        "request_bytes": None,
-        "response_bytes": None,
-        "client_ip": None,
-        "user_agent": None,
+        "exception_type": exception_type,
+        "method": request.method,
+        "route": route[:MAX_URL_CHARS],
+        "path": path[:MAX_URL_CHARS],
+        "query": query[:MAX_URL_CHARS] if query else None,
+        "request_bytes": len(body),
+        "response_bytes": None if exception is not None else response_size(ending.response),
+        "client_ip": client_ip(headers),
+        "user_agent": (
+            names.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None
+        ),
     }
-    attempt = facts.retry_attempt(invocation.context)
     if attempt is not None:
         record[ATTEMPT_KEY] = attempt
-    if request is None:
-        return record
-    findings = Findings()
-    _add_http(record, policy, request, url, ending, exception, findings)
+    if policy.header_allow or policy.log_body:
+        _add_optional(record, policy, request, headers, body, ending, findings)
     if findings:
         _scrub_everywhere(record, findings)
     return record
 
 
-def _add_http(
+def _add_optional(
     record: Dict[str, Any],
     policy: Policy,
     request: func.HttpRequest,
-    url: Tuple[str, str],
+    headers: Mapping[str, str],
+    body: bytes,
     ending: Ending,
-    exception: Optional[BaseException],
     findings: Findings,
 ) -> None:
+    """Headers (``log_headers``) and bodies (``log_body``): every secret header's value is
+    remembered first, logged or not, so an echo of it in another field is masked too."""
     names = policy.names
-    route_params = request.route_params or {}
-    names.route_params(route_params, findings)
-    route, path = route_and_path(url[0], route_params, names)
-    if "=" in path or ":" in path:
-        path = names.text(path, findings)
-    query = names.query(url[1], findings) if url[1] else None
-    headers = request.headers
-    user_agent = headers.get("user-agent")
-    body = request.get_body() or b""
-    record.update(
-        method=request.method,
-        route=route[:MAX_URL_CHARS],
-        path=path[:MAX_URL_CHARS],
-        query=query[:MAX_URL_CHARS] if query else None,
-        request_bytes=len(body),
-        response_bytes=None if exception is not None else response_size(ending.response),
-        client_ip=client_ip(headers),
-        user_agent=names.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None,
-    )
-    if not (policy.header_allow or policy.log_body):
-        return
     response_headers = (
         ending.response.headers if isinstance(ending.response, func.HttpResponse) else {}
     )
@@ -182,7 +204,7 @@ def _add_http(
         )
     if policy.log_body:
         limit = policy.max_body_chars
-        content_type = mimetype_of(headers.get("content-type"))
+        content_type = mimetype_of(header(headers, "content-type"))
         record["request_body"] = excerpt(body, content_type, limit, names, findings)
         response_body, response_type = body_of(ending.response)
         record["response_body"] = excerpt(
@@ -191,6 +213,16 @@ def _add_http(
 
 
 def _scrub_everywhere(record: Dict[str, Any], findings: Findings) -> None:
+    # One look over all the text first: usually no masked value occurs anywhere else
+    # (the places it was masked hold the marker), and then nothing needs replacing. The
+    # separator can only cause a false alarm, which the field-by-field pass settles.
+    texts: List[str] = [value for value in record.values() if isinstance(value, str)]
+    for key in _DICT_KEYS:
+        value = record.get(key)
+        if isinstance(value, dict):
+            texts.extend(item for item in value.values() if isinstance(item, str))
+    if not findings.found_in("\n".join(texts)):
+        return
     for key, value in record.items():
         if isinstance(value, str):
             record[key] = findings.scrub(value)

@@ -71,6 +71,8 @@ _SEPARATORS = re.compile(r"[\s\-_.]+")
 _PARTS = re.compile(r"[\[\]/:]+")
 _QUERY_SEPARATORS = re.compile(r"([&;])")
 _VALUE_PIECES = re.compile(r"[;,]")
+# What ``quote`` never encodes, and ``unquote_plus`` never decodes (no ``%``, no ``+``).
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.\-~]+").fullmatch
 
 # Patterns for free text (header values, the path, user agent, non-JSON bodies). Each
 # yields a name and a value; the value is masked when the name is secret.
@@ -120,6 +122,12 @@ class Findings:
         text = str(value).strip()
         if len(text) < MIN_ECHO_LENGTH or REDACTED in text:
             return
+        if _URL_SAFE(text):
+            # Letters, digits and ``_.-~``: decoding and both encodings give it unchanged.
+            if text not in self._values:
+                self._values.add(text)
+                self._longest_first = None
+            return
         for form in (text, unquote_plus(text), quote(text, safe=""), quote_plus(text)):
             if len(form) >= MIN_ECHO_LENGTH:
                 self._values.add(form)
@@ -153,6 +161,10 @@ class Findings:
 
     def __bool__(self) -> bool:
         return bool(self._values)
+
+    def found_in(self, text: str) -> bool:
+        """Whether any remembered value occurs in ``text``."""
+        return any(secret in text for secret in self._values)
 
     def scrub(self, text: str) -> str:
         """Replace every remembered value in ``text`` by the marker, longest first."""
