@@ -58,13 +58,21 @@ def _read_json(path: Path) -> Any:
         ) from None
 
 
-def read_host_json(app_dir: Path, settings: AppSettings) -> None:
-    path = app_dir / "host.json"
+def _read_object(path: Path) -> Optional[Dict[str, Any]]:
+    """The file's JSON object, or None when there is no such file."""
     if not path.is_file():
-        return
+        return None
     data = _read_json(path)
     if not isinstance(data, dict):
         raise AppConfigError(f"{path}: the top level must be a JSON object")
+    return data
+
+
+def read_host_json(app_dir: Path, settings: AppSettings) -> None:
+    path = app_dir / "host.json"
+    data = _read_object(path)
+    if data is None:
+        return
     http = (data.get("extensions") or {}).get("http") or {}
     if not isinstance(http, dict):
         raise AppConfigError(f"{path}: extensions.http must be an object")
@@ -91,11 +99,9 @@ def _timeout(path: Path, value: Any) -> Optional[float]:
 
 def read_local_settings(app_dir: Path, settings: AppSettings) -> None:
     path = app_dir / "local.settings.json"
-    if not path.is_file():
+    data = _read_object(path)
+    if data is None:
         return
-    data = _read_json(path)
-    if not isinstance(data, dict):
-        raise AppConfigError(f"{path}: the top level must be a JSON object")
     if data.get("IsEncrypted") is True:
         raise AppConfigError(
             f"{path}: IsEncrypted is true, so its values can only be read with the key "
