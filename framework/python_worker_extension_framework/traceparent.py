@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 _HEX = re.compile(r"[0-9a-f]+")
+# The form nearly every caller sends (version 00, lower-case hex): one match, no splitting.
+_COMMON = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})").fullmatch
+_ZERO_TRACE_ID = "0" * 32
+_ZERO_PARENT_ID = "0" * 16
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,15 @@ def parse(value: Optional[str]) -> Tuple[Optional[TraceParent], Optional[str]]:
     """``(traceparent, None)`` when valid, else ``(None, reason)``; empty input has no reason."""
     if not value:
         return None, None
+    if isinstance(value, str):
+        common = _COMMON(value)
+        if common is not None and common[1] != _ZERO_TRACE_ID and common[2] != _ZERO_PARENT_ID:
+            return TraceParent("00", common[1], common[2], int(common[3], 16)), None
+    return _parse_fields(value)
+
+
+def _parse_fields(value: object) -> Tuple[Optional[TraceParent], Optional[str]]:
+    """The full parser: every field checked, and the reason when one is wrong."""
     if not isinstance(value, str):
         return None, f"traceparent must be a string, got {type(value).__name__}"
     parts = value.strip().split("-")
@@ -49,9 +62,9 @@ def parse(value: Optional[str]) -> Tuple[Optional[TraceParent], Optional[str]]:
         return None, f"invalid version {version!r}"
     if version == "00" and len(parts) != 4:
         return None, "version 00 traceparent has extra fields"
-    if not _hex_field(trace_id, 32) or trace_id == "0" * 32:
+    if not _hex_field(trace_id, 32) or trace_id == _ZERO_TRACE_ID:
         return None, "invalid trace id"
-    if not _hex_field(parent_id, 16) or parent_id == "0" * 16:
+    if not _hex_field(parent_id, 16) or parent_id == _ZERO_PARENT_ID:
         return None, "invalid parent id"
     if not _hex_field(flags, 2):
         return None, "invalid trace flags"
@@ -63,11 +76,17 @@ def new(sampled: bool = True) -> TraceParent:
     return TraceParent("00", secrets.token_hex(16), secrets.token_hex(8), 1 if sampled else 0)
 
 
-def trace_id_of(context: object) -> Optional[str]:
-    """The trace id of an invocation's context, when its traceparent is valid."""
+def header_of(context: object) -> Optional[str]:
+    """The raw ``traceparent`` of an invocation's context (the worker also names it
+    ``Traceparent``); None or empty when the host sent none."""
     trace_context = getattr(context, "trace_context", None)
     raw = getattr(trace_context, "trace_parent", None) or getattr(
         trace_context, "Traceparent", None
     )
-    parsed, _ = parse(raw)
+    return raw  # type: ignore[no-any-return]
+
+
+def trace_id_of(context: object) -> Optional[str]:
+    """The trace id of an invocation's context, when its traceparent is valid."""
+    parsed, _ = parse(header_of(context))
     return parsed.trace_id if parsed else None

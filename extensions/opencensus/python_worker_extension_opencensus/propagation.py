@@ -5,23 +5,19 @@ traceparent continues the caller's trace; a malformed one starts a new trace and
 the reason, so the extension logs one warning and never forwards the bad value. A
 ``tracestate`` is kept only with a valid traceparent and only when it is valid itself.
 
-The common case (version ``00``, well formed) is one regular expression; everything
-else goes through the framework's full parser, which also says what is wrong.
+Parsing is the framework's (one regular expression for the common form; the full
+parser, which also says what is wrong, for the rest).
 """
 
 from __future__ import annotations
 
 import random
-import re
 from typing import Any, NamedTuple, Optional, Tuple
 
 from opencensus.trace.propagation.tracestate_string_format import TracestateStringFormatter
 from opencensus.trace.tracestate import Tracestate
 from python_worker_extension_framework import traceparent as tp
 
-_VERSION_00 = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
-_ZERO_TRACE_ID = "0" * 32
-_ZERO_SPAN_ID = "0" * 16
 _TRACESTATE_FORMATTER = TracestateStringFormatter()
 MAX_TRACESTATE_LENGTH = 512  # W3C: longer values may be dropped rather than truncated
 
@@ -48,18 +44,10 @@ def read(trace_context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
     raw = _header(trace_context, "trace_parent", "Traceparent")
     if not raw:
         return None, None
-    match = _VERSION_00.fullmatch(raw) if isinstance(raw, str) else None
-    if match is not None:
-        trace_id, parent_id, flags = match.groups()
-        if trace_id == _ZERO_TRACE_ID or parent_id == _ZERO_SPAN_ID:
-            parsed, reason = tp.parse(raw)  # for the reason
-            return None, reason
-        sampled = bool(int(flags, 16) & 1)
-    else:
-        parsed, reason = tp.parse(raw)
-        if parsed is None:
-            return None, reason
-        trace_id, parent_id, sampled = parsed.trace_id, parsed.parent_id, parsed.sampled
+    parsed, reason = tp.parse(raw)
+    if parsed is None:
+        return None, reason
+    trace_id, parent_id, sampled = parsed.trace_id, parsed.parent_id, parsed.sampled
     state, problem = _tracestate(_header(trace_context, "trace_state", "Tracestate"))
     return Incoming(trace_id, parent_id, sampled, state), problem
 

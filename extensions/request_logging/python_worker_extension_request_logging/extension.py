@@ -9,7 +9,6 @@ that nobody will see costs next to nothing.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import time
 from typing import Any, ClassVar, Dict, Optional, Tuple
@@ -26,28 +25,6 @@ from .record import build, ending_of
 LOGGER_NAME = "python_worker_extension_request_logging"
 RECORD_ATTRIBUTE = "request_log"
 _STARTED = "started"
-
-
-# A version-00 ``traceparent`` in its usual form; the framework's parser decides the rest.
-_TRACEPARENT_00 = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}").fullmatch
-_ZERO_TRACE_ID = "0" * 32
-_ZERO_PARENT_ID = "0" * 16
-
-
-def _trace_id(context: object) -> Optional[str]:
-    """``traceparent.trace_id_of(context)``, with a single regex for the common form."""
-    trace_context = getattr(context, "trace_context", None)
-    raw = getattr(trace_context, "trace_parent", None) or getattr(
-        trace_context, "Traceparent", None
-    )
-    if isinstance(raw, str):
-        match = _TRACEPARENT_00(raw.strip())
-        if match is not None:
-            trace_id, parent_id = match.groups()
-            if trace_id != _ZERO_TRACE_ID and parent_id != _ZERO_PARENT_ID:
-                return trace_id
-            return None
-    return traceparent.trace_id_of(context)
 
 
 def _emit(
@@ -130,7 +107,7 @@ class RequestLoggingExtension(WorkerExtension):
             url = (parts.path, parts.query)
             if policy.excluded_path is not None and policy.excluded_path(parts.path):
                 return
-        trace_id = _trace_id(invocation.context)
+        trace_id = traceparent.trace_id_of(invocation.context)
         succeeded = ending.outcome == "success"
         if not sampling.keep(
             succeeded,

@@ -31,10 +31,7 @@ def incoming_flag(mode: str, request: Optional[Any], context: Any) -> Optional[b
         headers: Optional[Mapping[str, str]] = getattr(request, "headers", None)
         raw = headers["traceparent"] if headers is not None and "traceparent" in headers else None
     elif mode == "context":
-        trace_context = getattr(context, "trace_context", None)
-        raw = getattr(trace_context, "trace_parent", None) or getattr(
-            trace_context, "Traceparent", None
-        )
+        raw = traceparent.header_of(context)
     else:
         return None
     if not raw:

@@ -11,10 +11,8 @@ import azure.functions as func
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from python_worker_extension_framework import traceparent
 from python_worker_extension_framework.testing import make_context, make_http_request
 from python_worker_extension_request_logging import RECORD_ATTRIBUTE, RequestLoggingExtension
-from python_worker_extension_request_logging.extension import _trace_id
 from python_worker_extension_request_logging.formatting import _BARE, _IN_QUOTES, _bare, _quoted
 from python_worker_extension_request_logging.http_fields import client_ip
 from python_worker_extension_request_logging.redaction import Findings
@@ -74,37 +72,6 @@ def test_findings_remember_every_url_form(text: str) -> None:
     for form in (stripped, unquote_plus(stripped), quote(stripped, safe=""), quote_plus(stripped)):
         if len(stripped) >= 6 and "[REDACTED]" not in stripped and len(form) >= 6:
             assert findings.scrub(f"x{form}x") == "x[REDACTED]x"
-
-
-class _TraceContext:
-    def __init__(self, value: object) -> None:
-        self.trace_parent = value
-
-
-class _Context:
-    def __init__(self, value: object) -> None:
-        self.trace_context = _TraceContext(value)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-        " 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00\n",
-        "00-00000000000000000000000000000000-b7ad6b7169203331-01",
-        "00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01",
-        "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01",
-        "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",
-        "01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-extra",
-        "ff-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-        "",
-        None,
-        42,
-    ],
-)
-def test_trace_id_is_what_the_framework_parses(value: object) -> None:
-    context = _Context(value)
-    assert _trace_id(context) == traceparent.trace_id_of(context)
 
 
 def test_log_record_names_the_extension_as_caller_and_carries_the_fields(
