@@ -110,10 +110,9 @@ class HostApp:
 
     async def stop(self) -> None:
         """Let running invocations finish (bounded), then let exporters flush."""
-        for task in list(self.admin_runs):
-            if not task.done():
-                await asyncio.wait(self.admin_runs, timeout=self.shutdown_timeout)
-                break
+        running = [task for task in self.admin_runs if not task.done()]
+        if running:
+            await asyncio.wait(running, timeout=self.shutdown_timeout)
         left = await self.host.drain(self.shutdown_timeout)
         if left:
             log.warning("%d invocation(s) still running at shutdown were abandoned", left)
@@ -125,7 +124,8 @@ class HostApp:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = str(scope["method"]).upper()
         path = scope.get("path", "/")
-        length = join_headers(list(scope.get("headers") or [])).get("content-length", "")
+        headers = join_headers(list(scope.get("headers") or []))
+        length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body_bytes:
             await _answer(send, 413, b"Request body too large")
             return
@@ -150,7 +150,7 @@ class HostApp:
             return
         spec = match.route.target
         body = await _read_body(receive, self.max_body_bytes)
-        request = build_http_request(scope, body, match.params)
+        request = build_http_request(scope, headers, body, match.params)
         outcome = await self.host.invoke(
             spec, request, trace_context=incoming_trace_context(request.headers)
         )

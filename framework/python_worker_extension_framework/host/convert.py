@@ -70,9 +70,12 @@ def query_params(query_string: str) -> Dict[str, str]:
 
 
 def build_http_request(
-    scope: Mapping[str, Any], body: bytes, route_params: Mapping[str, str]
+    scope: Mapping[str, Any],
+    headers: Dict[str, str],
+    body: bytes,
+    route_params: Mapping[str, str],
 ) -> func.HttpRequest:
-    headers = join_headers(list(scope.get("headers") or []))
+    """``headers`` are the scope's, already joined (``join_headers``)."""
     query = (scope.get("query_string") or b"").decode("latin-1")
     host = headers.get("host") or "{}:{}".format(*(scope.get("server") or ("127.0.0.1", 80)))
     path = scope.get("raw_path", b"").decode("latin-1") or scope.get("path", "/")
@@ -196,11 +199,11 @@ def http_answer(value: Any) -> HttpAnswer:
 def captured_outputs(spec: FunctionSpec, arguments: Arguments, result: Any) -> Dict[str, Any]:
     """Values the function sent to non-HTTP output bindings, by binding name."""
     values: Dict[str, Any] = {}
-    http_name = spec.http_output_name()
+    http_name = spec.http_output_name
     for name, out in arguments.outputs.items():
         if name != http_name and out.was_set:
             values[name] = out.get()
-    returned = spec.return_binding()
+    returned = spec.return_binding
     if returned is not None and http_name != "$return" and result is not None:
         values["$return"] = result
     return values
@@ -208,7 +211,7 @@ def captured_outputs(spec: FunctionSpec, arguments: Arguments, result: Any) -> D
 
 def http_response_value(spec: FunctionSpec, arguments: Arguments, result: Any) -> Any:
     """The value that becomes the HTTP response: ``$return`` or the named http output."""
-    name = spec.http_output_name()
+    name = spec.http_output_name
     if name is None or name == "$return":
         return result
     out = arguments.outputs.get(name)

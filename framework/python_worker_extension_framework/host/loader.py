@@ -15,6 +15,7 @@ Any failure raises ``AppLoadError`` naming the file and line; nothing is half-lo
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
@@ -40,7 +41,8 @@ class AppLoadError(Exception):
 
 @dataclass
 class FunctionSpec:
-    """One loaded function: its callable and what its bindings say about it."""
+    """One loaded function: its callable and what its bindings say about it (each derived
+    fact is computed once, at load, not on every request)."""
 
     name: str
     directory: str
@@ -51,30 +53,30 @@ class FunctionSpec:
     retry: Optional[retry_policy.RetryPolicy] = None
     parameters: List[str] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def trigger(self) -> Dict[str, Any]:
         for binding in self.bindings:
             if str(binding.get("type", "")).lower().endswith("trigger"):
                 return binding
         return {}
 
-    @property
+    @functools.cached_property
     def trigger_type(self) -> str:
         return str(self.trigger.get("type", ""))
 
-    @property
+    @functools.cached_property
     def is_http(self) -> bool:
         return self.trigger_type.lower() == "httptrigger"
 
-    @property
+    @functools.cached_property
     def is_async(self) -> bool:
         return is_async_function(self.function)
 
-    @property
+    @functools.cached_property
     def declares_context(self) -> bool:
         return "context" in self.parameters
 
-    @property
+    @functools.cached_property
     def methods(self) -> Optional[List[str]]:
         """Allowed HTTP methods, upper-case; ``None`` allows every method."""
         methods = self.trigger.get("methods")
@@ -82,23 +84,26 @@ class FunctionSpec:
             return None
         return [str(method).upper() for method in methods]
 
-    @property
+    @functools.cached_property
     def route(self) -> str:
         route = self.trigger.get("route")
         return str(route).strip("/") if route else self.name
 
+    @functools.cached_property
     def output_bindings(self) -> List[Dict[str, Any]]:
         return [b for b in self.bindings if b.get("direction") == "out"]
 
+    @functools.cached_property
     def return_binding(self) -> Optional[Dict[str, Any]]:
-        for binding in self.output_bindings():
+        for binding in self.output_bindings:
             if binding.get("name") == "$return":
                 return binding
         return None
 
+    @functools.cached_property
     def http_output_name(self) -> Optional[str]:
         """``$return`` or the parameter name of the HTTP output binding, if any."""
-        for binding in self.output_bindings():
+        for binding in self.output_bindings:
             if str(binding.get("type", "")).lower() == "http":
                 return str(binding.get("name"))
         return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,7 @@ from ..retry_policy import format_timespan, initial_retry_context
 from . import console
 from .convert import Arguments, build_arguments
 from .loader import FunctionSpec, load_app
-from .routing import Route, RouteTable, compile_route
+from .routing import RouteTable, compile_route
 from .settings import AppSettings, apply_environment, load_settings
 
 THREAD_COUNT_SETTING = "PYTHON_THREADPOOL_THREAD_COUNT"
@@ -99,7 +98,6 @@ class FunctionHost:
     dispatcher: Dispatcher
     executor: ThreadPoolExecutor
     in_flight: Set[asyncio.Future[Any]] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(
@@ -189,18 +187,19 @@ class FunctionHost:
         )
         self.in_flight.add(call)
         call.add_done_callback(self.in_flight.discard)
-        try:
-            timeout = self.settings.function_timeout
-            outcome.result = await asyncio.wait_for(asyncio.shield(call), timeout)
-        except asyncio.TimeoutError:
+        # asyncio.wait, not wait_for: a request that goes away must not cancel the call.
+        done, _ = await asyncio.wait({call}, timeout=self.settings.function_timeout)
+        if not done:
             call.cancel()  # stops an async function; a sync one cannot be stopped in its thread
             outcome.exception = FunctionTimeout(
                 f"Timeout value of {format_timespan(self.settings.function_timeout or 0)} "
                 f"exceeded by function 'Functions.{spec.name}' (Id: '{context.invocation_id}')."
             )
             console.log.error("%s Initiating cancellation.", outcome.exception)
-        except Exception as exc:
-            outcome.exception = exc
+        elif call.exception() is not None:
+            outcome.exception = call.exception()
+        else:
+            outcome.result = call.result()
         outcome.seconds = time.perf_counter() - started
         self._report(outcome)
         return outcome
@@ -245,4 +244,4 @@ class FunctionHost:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["FunctionHost", "FunctionTimeout", "Outcome", "Route"]
+__all__ = ["FunctionHost", "FunctionTimeout", "Outcome"]
