@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, 
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 import azure.functions as func
-from python_worker_extension_framework import triggers
+from python_worker_extension_framework import http, triggers
 
 # OpenTelemetry semantic conventions (FaaS, cloud, HTTP, exceptions) and our one addition.
 FAAS_NAME = "faas.name"
@@ -175,14 +175,15 @@ def response_status(result: Any, func_args: Mapping[str, Any]) -> Optional[int]:
     """The status code an HTTP function's outcome produces: an ``HttpResponse`` returned or
     set on an output binding; 200 for any other value the worker turns into a response;
     None when the function produced nothing we can see."""
-    if isinstance(result, func.HttpResponse):
-        return int(result.status_code)
+    status = http.status_code(result)
+    if status is not None:
+        return status
     for value in func_args.values():
         if isinstance(value, func.Out):
             try:
-                candidate = value.get()
+                status = http.status_code(value.get())
             except Exception:  # an output binding we do not understand is not ours
                 continue
-            if isinstance(candidate, func.HttpResponse):
-                return int(candidate.status_code)
+            if status is not None:
+                return status
     return None if result is None else 200

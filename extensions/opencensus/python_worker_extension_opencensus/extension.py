@@ -23,8 +23,7 @@ import weakref
 from typing import Any, ClassVar, Dict, Optional, Set
 
 from opencensus.trace.span import Span
-from opencensus.trace.status import Status
-from python_worker_extension_framework import Invocation, Settings, WorkerExtension
+from python_worker_extension_framework import Invocation, Settings, WorkerExtension, traceparent
 from python_worker_extension_framework.facts import retry_attempt
 
 from . import integrations, propagation, tracing
@@ -56,23 +55,20 @@ _SPAN = "span"
 _HTTP = "http"
 _SAFETY_NET = "safety_net"
 _ABANDONED_MESSAGE = "the function raised; the worker ran no post hook (no error details)"
-_STATUS_UNKNOWN = 2
 _CLOUD = dict(CLOUD_ATTRIBUTES)
 
 
 def build_exporter(plan: Plan) -> SafeExporter:
     """The exporter a plan names, wrapped so it never fails an invocation."""
     choice = plan.exporter
-    counters = Counters()
     if choice == "azure":
-        exporter = AzureMonitorExporter(plan, counters)
+        exporter = AzureMonitorExporter(plan)
         return SafeExporter(exporter, owned=True, label="the Azure Monitor exporter")
     if choice in ("jsonl", "console"):
         exporter = JsonLinesExporter(
             plan.jsonl_path if choice == "jsonl" else None,
             capacity=plan.queue_capacity,
             cloud_role=plan.cloud_role_name,
-            counters=counters,
         )
         return SafeExporter(exporter, owned=True, label=f"the {choice} exporter")
     if choice == "none":
@@ -117,7 +113,6 @@ class OpenCensusExtension(WorkerExtension):
     _plan: ClassVar[Optional[Plan]] = None
     _exporter: ClassVar[Optional[SafeExporter]] = None
     _cold: ClassVar[bool] = True
-    _sample_bound: ClassVar[int] = 1 << 64
     # Weak references to the contexts of recorded invocations not yet ended (see
     # _safety_net); kept here, not on the context, so the callback survives the context.
     _pending: ClassVar[Set[Any]] = set()
@@ -127,8 +122,7 @@ class OpenCensusExtension(WorkerExtension):
     @classmethod
     def init(cls) -> None:
         super().init()
-        cls._replace_state(None, None)
-        cls._cold = True
+        cls._on_reset()
 
     @classmethod
     def _on_configure(cls, settings: Settings) -> None:
@@ -137,7 +131,6 @@ class OpenCensusExtension(WorkerExtension):
         if plan.trace_requests:
             integrations.trace_requests()
         cls._replace_state(plan, exporter)
-        cls._sample_bound = plan.sample_bound
 
     @classmethod
     def _on_reset(cls) -> None:
@@ -211,12 +204,12 @@ class OpenCensusExtension(WorkerExtension):
         cold = cls._cold
         if cold:
             cls._cold = False
-        incoming, problem = propagation.read(getattr(context, "trace_context", None))
+        incoming, problem = propagation.read(context)
         if problem is not None:
             cls._warn_about_headers(invocation, incoming, problem)
         trace_id = incoming.trace_id if incoming is not None else propagation.new_trace_id()
         if not propagation.should_record(
-            incoming, trace_id, cls._sample_bound, plan.honor_unsampled_parent
+            incoming, trace_id, plan.sample_bound, plan.honor_unsampled_parent
         ):
             tracer = tracing.silent_tracer(trace_id, incoming, exporter)
             tracing.enter(tracer)
@@ -306,7 +299,7 @@ class OpenCensusExtension(WorkerExtension):
             try:
                 if is_http:
                     tracing.set_http_status(span, 500)
-                span.set_status(Status(_STATUS_UNKNOWN, _ABANDONED_MESSAGE))
+                tracing.set_failed(span, _ABANDONED_MESSAGE)
                 recorder.end_invocation(span)
             except Exception:  # runs inside garbage collection: never raise
                 cls.log.debug("Ending an abandoned invocation span failed", exc_info=True)
@@ -322,15 +315,13 @@ class OpenCensusExtension(WorkerExtension):
     def _warn_about_headers(
         cls, invocation: Invocation, incoming: Optional[propagation.Incoming], problem: str
     ) -> None:
-        trace_context = getattr(invocation.context, "trace_context", None)
         if incoming is None:
-            raw = getattr(trace_context, "trace_parent", None)
             cls.log.warning(
                 "%s (invocation %s): ignoring the incoming traceparent %s: %s. Starting a new "
                 "trace; outgoing calls carry a new, valid traceparent.",
                 invocation.function_name,
                 invocation.invocation_id,
-                propagation.describe(raw),
+                propagation.describe(traceparent.header_of(invocation.context)),
                 problem,
             )
         else:

@@ -26,16 +26,6 @@ def _wrapped_by_opencensus(function: Any, wrapper: Any) -> bool:
     return False
 
 
-def requests_traced() -> bool:
-    """Whether ``requests`` calls are traced by opencensus in this process."""
-    try:
-        import requests
-        from opencensus.ext.requests import trace
-    except ImportError:
-        return False
-    return _wrapped_by_opencensus(vars(requests.Session).get("request"), trace.wrap_session_request)
-
-
 def trace_requests() -> bool:
     """Switch on the ``requests`` integration unless it is on already; True when it is on."""
     try:

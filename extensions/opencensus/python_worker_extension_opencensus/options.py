@@ -31,10 +31,12 @@ EXPORTER_NAMES = ("azure", "jsonl", "console", "none")
 DEFAULT_JSONL_PATH = "opencensus-spans.jsonl"
 DEFAULT_QUEUE_CAPACITY = 8192
 
+# AzureExporter's keyword options and their defaults, as the installed release declares them.
+_AZURE_DEFAULTS: Dict[str, Any] = dict(_AzureOptions._default)
 # Options of ours that AzureExporter also understands: we validate them, then pass them on.
 _SHARED_WITH_AZURE = ("connection_string", "queue_capacity")
 AZURE_EXPORTER_OPTIONS: Tuple[str, ...] = tuple(
-    sorted(name for name in _AzureOptions._default if name not in _SHARED_WITH_AZURE)
+    sorted(name for name in _AZURE_DEFAULTS if name not in _SHARED_WITH_AZURE)
 )
 
 
@@ -163,7 +165,7 @@ OWN_OPTIONS = (
 def _azure_kind(name: str) -> TypeSpec:
     """The type an ``AzureExporter`` option takes, from its default there (any type when
     the default is None; a number where the default is a number)."""
-    default = dict(_AzureOptions._default).get(name)
+    default = _AZURE_DEFAULTS.get(name)
     if isinstance(default, bool):
         return bool
     if isinstance(default, (int, float)):
@@ -200,11 +202,12 @@ class Plan:
     queue_capacity: int = DEFAULT_QUEUE_CAPACITY
     redactor: UrlRedactor = field(default_factory=UrlRedactor)
     azure_options: Tuple[Tuple[str, Any], ...] = ()
+    # Trace ids whose lower 64 bits are below this are recorded (see ``propagation``);
+    # computed once here, not per invocation.
+    sample_bound: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def sample_bound(self) -> int:
-        """Trace ids whose lower 64 bits are below this are recorded (see ``propagation``)."""
-        return int(self.sampling_rate * (1 << 64))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sample_bound", int(self.sampling_rate * (1 << 64)))
 
     def azure_exporter_options(self) -> Dict[str, Any]:
         options = dict(self.azure_options)

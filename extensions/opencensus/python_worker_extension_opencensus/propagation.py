@@ -38,18 +38,15 @@ def _header(trace_context: Any, name: str, old_name: str) -> Any:
     return value
 
 
-def read(trace_context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
-    """``(incoming, problem)``: the valid incoming context or None, and what was wrong with
-    the headers (None when they are valid or absent)."""
-    raw = _header(trace_context, "trace_parent", "Traceparent")
-    if not raw:
-        return None, None
-    parsed, reason = tp.parse(raw)
+def read(context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
+    """``(incoming, problem)`` of an invocation's context: the valid incoming trace context
+    or None, and what was wrong with the headers (None when they are valid or absent)."""
+    parsed, reason = tp.parse(tp.header_of(context))
     if parsed is None:
         return None, reason
-    trace_id, parent_id, sampled = parsed.trace_id, parsed.parent_id, parsed.sampled
+    trace_context = getattr(context, "trace_context", None)
     state, problem = _tracestate(_header(trace_context, "trace_state", "Tracestate"))
-    return Incoming(trace_id, parent_id, sampled, state), problem
+    return Incoming(parsed.trace_id, parsed.parent_id, parsed.sampled, state), problem
 
 
 def _tracestate(raw: Any) -> Tuple[Optional[Tracestate], Optional[str]]:

@@ -433,4 +433,9 @@ def record_exception(span: Span, exception: BaseException) -> None:
     span.add_attribute(STACKTRACE, stack[-MAX_STACKTRACE_CHARS:])
     if exception.__traceback__ is not None:
         span.stack_trace = StackTrace.from_traceback(exception.__traceback__)
-    span.set_status(Status(_STATUS_UNKNOWN, message[:MAX_ERROR_MESSAGE_CHARS]))
+    set_failed(span, message[:MAX_ERROR_MESSAGE_CHARS])
+
+
+def set_failed(span: Span, message: str) -> None:
+    """The span status an error (``UNKNOWN``, as opencensus marks exceptions) with ``message``."""
+    span.set_status(Status(_STATUS_UNKNOWN, message))

@@ -107,15 +107,12 @@ class RequestLoggingExtension(WorkerExtension):
             url = (parts.path, parts.query)
             if policy.excluded_path is not None and policy.excluded_path(parts.path):
                 return
-        trace_id = traceparent.trace_id_of(invocation.context)
+        # Parsed once: the record's trace id and the "context" sampling mode both need it.
+        context_parent, _ = traceparent.parse(traceparent.header_of(invocation.context))
+        trace_id = context_parent.trace_id if context_parent is not None else None
         succeeded = ending.outcome == "success"
         if not sampling.keep(
-            succeeded,
-            policy.trace_sampling,
-            policy.sample_rate,
-            request,
-            invocation.context,
-            trace_id,
+            succeeded, policy.trace_sampling, policy.sample_rate, request, context_parent
         ):
             return
         started = invocation.data.get(_STARTED)

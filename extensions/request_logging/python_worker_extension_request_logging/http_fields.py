@@ -15,6 +15,7 @@ from typing import Any, List, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 import azure.functions as func
+from python_worker_extension_framework import http
 
 from .redaction import REDACTED, SecretNames
 
@@ -34,8 +35,9 @@ def response_of(result: Any, func_args: Mapping[str, Any]) -> Any:
 
 
 def status_of(response: Any) -> int:
-    if isinstance(response, func.HttpResponse):
-        return int(response.status_code)
+    status = http.status_code(response)
+    if status is not None:
+        return status
     if response is None:
         return NO_RESPONSE_STATUS
     if isinstance(response, str):

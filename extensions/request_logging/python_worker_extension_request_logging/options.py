@@ -60,10 +60,6 @@ def _strings(value: Any) -> Tuple[str, ...]:
     return tuple(item.strip() for item in items if item.strip())
 
 
-def _names(value: Any) -> Tuple[str, ...]:
-    return _strings(value)
-
-
 def _header_allow_list(value: Any) -> FrozenSet[str]:
     names = _strings(value)
     bad = [name for name in names if not _HEADER_NAME.fullmatch(name)]
@@ -164,7 +160,7 @@ OPTIONS = (
         (),
         env="REQUEST_LOGGING_REDACT_NAMES",
         doc="More query, header, form and JSON key names to mask (added to the built-ins).",
-        check=_names,
+        check=_strings,
     ),
 )
 

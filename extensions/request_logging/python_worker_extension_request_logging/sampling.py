@@ -20,23 +20,26 @@ TRACE_SAMPLING_MODES = ("request", "context", "off")
 _RATIO_SCALE = 1 << 64
 
 
-def incoming_flag(mode: str, request: Optional[Any], context: Any) -> Optional[bool]:
+def incoming_flag(
+    mode: str, request: Optional[Any], context_parent: Optional[traceparent.TraceParent]
+) -> Optional[bool]:
     """The sampled flag of the incoming ``traceparent``; ``None`` when there is none.
 
     ``request``: the HTTP request's ``traceparent`` header (what the caller sent; a trace
-    the host started itself does not count). ``context``: the invocation's trace context,
-    as a tracer parented on it sees it. ``off``: never.
+    the host started itself does not count). ``context``: the invocation's trace context
+    (``context_parent``, parsed once by the caller), as a tracer parented on it sees it.
+    ``off``: never.
     """
     if mode == "request":
         headers: Optional[Mapping[str, str]] = getattr(request, "headers", None)
         raw = headers["traceparent"] if headers is not None and "traceparent" in headers else None
+        if not raw:
+            return None
+        parsed, _ = traceparent.parse(raw)
     elif mode == "context":
-        raw = traceparent.header_of(context)
+        parsed = context_parent
     else:
         return None
-    if not raw:
-        return None
-    parsed, _ = traceparent.parse(raw)
     return parsed.sampled if parsed is not None else None
 
 
@@ -56,13 +59,13 @@ def keep(
     mode: str,
     rate: float,
     request: Optional[Any],
-    context: Any,
-    trace_id: Optional[str],
+    context_parent: Optional[traceparent.TraceParent],
 ) -> bool:
-    """Whether to log this invocation."""
+    """Whether to log this invocation. ``context_parent``: the invocation's trace context's
+    parsed ``traceparent`` (its trace id also keys ``sample_rate``)."""
     if not succeeded:
         return True
-    flag = incoming_flag(mode, request, context)
+    flag = incoming_flag(mode, request, context_parent)
     if flag is not None:
         return flag
-    return by_rate(rate, trace_id)
+    return by_rate(rate, context_parent.trace_id if context_parent is not None else None)

@@ -147,6 +147,5 @@ def _retry_context(context: Any) -> Any:
 
 def _limit_text(info: RetryInfo, *, retries: bool = False) -> str:
     """The "of N" part: retries allowed (for retry lines) or attempts allowed (first try)."""
-    if info.max_retry_count is None:
-        return UNLIMITED_TEXT
-    return str(info.max_retry_count if retries else info.max_retry_count + 1)
+    limit = info.max_retry_count if retries else info.max_attempts
+    return UNLIMITED_TEXT if limit is None else str(limit)

@@ -16,9 +16,10 @@ Nothing here raises on an odd shape: a field that cannot be read counts as absen
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
+
+from python_worker_extension_framework import RpcException
 
 # The fields of a previous failure, in the spellings the worker and the SDK use.
 _FAILURE_FIELDS = ("rpc_exception", "exception")
@@ -145,8 +146,8 @@ def failure_info_from(value: Any) -> Optional[FailureInfo]:
     if value is None:
         return None
     if isinstance(value, BaseException):
-        text = "".join(traceback.format_exception(type(value), value, value.__traceback__))
-        return FailureInfo(type(value).__name__, str(value), text)
+        rpc = RpcException.from_exception(value)  # what the host would have sent for it
+        return FailureInfo(rpc.type, rpc.message, rpc.stack_trace)
     if isinstance(value, str):
         return FailureInfo(None, value) if value.strip() else None
     type_name = _text(_read(value, "type"))
