@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from python_worker_extension_framework.gating import SETTING
+from python_worker_extension_framework.core.gating import SETTING
 
 
 @pytest.fixture(autouse=True)

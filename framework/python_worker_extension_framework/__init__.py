@@ -1,9 +1,24 @@
-"""Python Worker Extensions framework: dispatcher, extension base class and helpers."""
+"""Python Worker Extensions framework: the hook core, the extension author's toolkit, the
+in-function wrapper, retry policies, the local host and the pytest harness.
 
-from .base import Invocation, WorkerExtension
-from .chain import ChainEntry, format_hook_chain, hook_chain
-from .context import InvocationContext, RetryContext, RpcException, TraceContext
-from .dispatch import Dispatcher, HookCall, HookTrace
+Subpackages: ``core`` (hooks, registry view, gating, the call loop), ``toolkit`` (what an
+extension imports), ``wrapper`` (extensions from inside the function), ``retry_policy``,
+``host`` (``funcext start``) and ``testing`` (the pytest harness).
+"""
+
+from .core import (
+    ChainEntry,
+    Dispatcher,
+    HookCall,
+    HookTrace,
+    InvocationContext,
+    RetryContext,
+    RpcException,
+    TraceContext,
+    extensions_enabled,
+    format_hook_chain,
+    hook_chain,
+)
 from .errors import (
     ExtensionConfigError,
     ExtensionDefinitionWarning,
@@ -11,8 +26,7 @@ from .errors import (
     OptionValueError,
     UnknownOptionError,
 )
-from .gating import extensions_enabled
-from .options import Option, Settings
+from .toolkit import Invocation, Option, Settings, WorkerExtension, http, traceparent
 from .version import VERSION
 from .wrapper import ExtensionsFunctionApp, is_wrapped, with_extensions, wrap_app
 
@@ -41,7 +55,9 @@ __all__ = [
     "extensions_enabled",
     "format_hook_chain",
     "hook_chain",
+    "http",
     "is_wrapped",
+    "traceparent",
     "with_extensions",
     "wrap_app",
 ]

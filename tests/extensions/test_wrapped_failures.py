@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, List
 
 import azure.functions as func
 import pytest
-from python_worker_extension_framework.gating import SETTING
+from python_worker_extension_framework.core.gating import SETTING
 from python_worker_extension_framework.testing import (
     make_context,
     make_http_request,

@@ -17,9 +17,9 @@ from python_worker_extension_framework import (
     WorkerExtension,
     format_hook_chain,
     hook_chain,
-    state,
 )
 from python_worker_extension_framework.testing import invoke, make_context
+from python_worker_extension_framework.toolkit import invocation_state as state
 
 
 class Recorder(WorkerExtension):

@@ -21,22 +21,23 @@ import azure.functions as func
 import pytest
 from azure.functions import AppExtensionBase, ExtensionMeta, FuncExtensionBase
 from azure.functions.decorators.core import BindingDirection
-from python_worker_extension_framework import Dispatcher, Invocation, WorkerExtension, state
-from python_worker_extension_framework import wrapper as wrapper_module
-from python_worker_extension_framework.gating import SETTING
+from python_worker_extension_framework import Dispatcher, Invocation, WorkerExtension
+from python_worker_extension_framework.core.gating import SETTING
 from python_worker_extension_framework.testing import (
     invoke,
     make_context,
     make_http_request,
     registered,
 )
+from python_worker_extension_framework.toolkit import invocation_state as state
 from python_worker_extension_framework.wrapper import (
     ExtensionsFunctionApp,
     is_wrapped,
     with_extensions,
     wrap_app,
 )
-from python_worker_extension_framework.wrapper_detect import ExtensionsWrapperMarker
+from python_worker_extension_framework.wrapper import _proxy as wrapper_module
+from python_worker_extension_framework.wrapper._marker import ExtensionsWrapperMarker
 
 from .worker_like import (
     PY312_ON,

@@ -26,7 +26,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import azure.functions as func
 from python_worker_extension_framework import Dispatcher
-from python_worker_extension_framework.gating import SETTING
+from python_worker_extension_framework.core.gating import SETTING
 from python_worker_extension_framework.testing import make_context
 
 T = typing.TypeVar("T")

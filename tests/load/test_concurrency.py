@@ -17,8 +17,8 @@ from typing import Any, Dict, List, Optional
 
 import azure.functions as func
 from python_worker_extension_framework import Dispatcher
-from python_worker_extension_framework.facts import retry_facts
 from python_worker_extension_framework.testing import make_context, make_http_request
+from python_worker_extension_framework.toolkit.facts import retry_facts
 from python_worker_extension_opencensus import CapturingExporter
 from python_worker_extension_opencensus.attributes import (
     FAAS_INVOCATION_ID,

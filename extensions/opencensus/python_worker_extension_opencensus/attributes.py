@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, 
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 import azure.functions as func
-from python_worker_extension_framework import http, triggers
+from python_worker_extension_framework.toolkit import http, triggers
 
 # OpenTelemetry semantic conventions (FaaS, cloud, HTTP, exceptions) and our one addition.
 FAAS_NAME = "faas.name"

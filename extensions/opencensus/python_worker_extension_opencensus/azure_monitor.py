@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from opencensus.trace.base_exporter import Exporter
 from opencensus.trace.span_data import SpanData
-from python_worker_extension_framework import ExtensionConfigError
+from python_worker_extension_framework.toolkit import ExtensionConfigError
 
 from .attributes import FAAS_NAME, STACKTRACE
 from .exporters import Counters, flush_worker_queue

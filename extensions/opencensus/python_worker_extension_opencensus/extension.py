@@ -23,8 +23,13 @@ import weakref
 from typing import Any, ClassVar, Dict, Optional, Set
 
 from opencensus.trace.span import Span
-from python_worker_extension_framework import Invocation, Settings, WorkerExtension, traceparent
-from python_worker_extension_framework.facts import retry_attempt
+from python_worker_extension_framework.toolkit import (
+    Invocation,
+    Settings,
+    WorkerExtension,
+    traceparent,
+)
+from python_worker_extension_framework.toolkit.facts import retry_attempt
 
 from . import integrations, propagation, tracing
 from .attributes import (

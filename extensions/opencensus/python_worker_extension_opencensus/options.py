@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
 from opencensus.ext.azure.common import Options as _AzureOptions
-from python_worker_extension_framework import ExtensionConfigError, Option
-from python_worker_extension_framework.options import TypeSpec
+from python_worker_extension_framework.toolkit import ExtensionConfigError, Option, TypeSpec
 
 from .attributes import UrlRedactor
 

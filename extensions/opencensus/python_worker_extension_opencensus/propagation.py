@@ -16,7 +16,7 @@ from typing import Any, NamedTuple, Optional, Tuple
 
 from opencensus.trace.propagation.tracestate_string_format import TracestateStringFormatter
 from opencensus.trace.tracestate import Tracestate
-from python_worker_extension_framework import traceparent as tp
+from python_worker_extension_framework.toolkit import traceparent as tp
 
 _TRACESTATE_FORMATTER = TracestateStringFormatter()
 MAX_TRACESTATE_LENGTH = 512  # W3C: longer values may be dropped rather than truncated

@@ -14,8 +14,13 @@ import time
 from typing import Any, ClassVar, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
-from python_worker_extension_framework import Invocation, Settings, WorkerExtension, traceparent
-from python_worker_extension_framework.triggers import find_trigger
+from python_worker_extension_framework.toolkit import (
+    Invocation,
+    Settings,
+    WorkerExtension,
+    traceparent,
+)
+from python_worker_extension_framework.toolkit.triggers import find_trigger
 
 from . import sampling
 from .formatting import json_line, text_line

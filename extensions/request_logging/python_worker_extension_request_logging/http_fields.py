@@ -15,7 +15,7 @@ from typing import Any, List, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 import azure.functions as func
-from python_worker_extension_framework import http
+from python_worker_extension_framework.toolkit import http
 
 from .redaction import REDACTED, SecretNames
 

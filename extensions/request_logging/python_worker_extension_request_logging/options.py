@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, FrozenSet, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
-from python_worker_extension_framework import Option
+from python_worker_extension_framework.toolkit import Option
 
 from .redaction import SecretNames
 from .sampling import TRACE_SAMPLING_MODES

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import azure.functions as func
-from python_worker_extension_framework import Invocation, facts
+from python_worker_extension_framework.toolkit import Invocation, facts
 
 from .bodies import excerpt, mimetype_of
 from .http_fields import (

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from typing import Any, Mapping, Optional
 
-from python_worker_extension_framework import traceparent
+from python_worker_extension_framework.toolkit import traceparent
 
 TRACE_SAMPLING_MODES = ("request", "context", "off")
 _RATIO_SCALE = 1 << 64

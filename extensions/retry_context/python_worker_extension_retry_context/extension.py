@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from python_worker_extension_framework import Invocation, WorkerExtension, state
-from python_worker_extension_framework.facts import publish_retry_facts, retry_facts
+from python_worker_extension_framework.toolkit import Invocation, WorkerExtension
+from python_worker_extension_framework.toolkit import invocation_state as state
+from python_worker_extension_framework.toolkit.facts import publish_retry_facts, retry_facts
 
 from .info import RetryInfo, retry_info_from
 from .options import OPTIONS

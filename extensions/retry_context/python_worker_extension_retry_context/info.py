@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from python_worker_extension_framework import RpcException
+from python_worker_extension_framework.toolkit import RpcException
 
 # The fields of a previous failure, in the spellings the worker and the SDK use.
 _FAILURE_FIELDS = ("rpc_exception", "exception")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from python_worker_extension_framework import Option
+from python_worker_extension_framework.toolkit import Option
 
 APP_SETTING_PREFIX = "PYTHON_WORKER_EXTENSION_RETRY_CONTEXT_"
 

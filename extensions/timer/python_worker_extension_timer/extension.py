@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any, ClassVar, Optional
 
-from python_worker_extension_framework import Invocation, Settings, WorkerExtension
+from python_worker_extension_framework.toolkit import Invocation, Settings, WorkerExtension
 
 from .options import OPTIONS, Plan
 from .response import find_response, report

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-from python_worker_extension_framework import Option
+from python_worker_extension_framework.toolkit import Option
 
 APP_SETTING_PREFIX = "PYTHON_WORKER_EXTENSION_TIMER_"
 DEFAULT_SERVER_TIMING_METRIC = "function"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from azure.functions import HttpResponse, Out
-from python_worker_extension_framework import http
+from python_worker_extension_framework.toolkit import http
 
 from .options import Plan
 

@@ -14,7 +14,7 @@ import logging
 from typing import Any, Dict, Optional
 
 from .. import retry_policy
-from ..context import RetryContext
+from ..core.context import RetryContext
 from . import console
 from .convert import captured_outputs, trigger_input
 from .loader import FunctionSpec

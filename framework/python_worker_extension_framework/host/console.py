@@ -12,9 +12,9 @@ import logging
 import sys
 from typing import IO, Any, List, Optional
 
-from .. import registry
-from ..chain import format_hook_chain
-from ..gating import SETTING, is_true_like, worker_runs_extensions
+from ..core import _registry as registry
+from ..core import format_hook_chain
+from ..core.gating import SETTING, is_true_like, worker_runs_extensions
 from .loader import FunctionSpec
 from .settings import AppSettings
 
@@ -97,7 +97,7 @@ def start_warnings(settings: AppSettings, python_version: Any = None) -> List[st
 
 
 def _unconfigured_extensions() -> List[Any]:
-    from ..base import WorkerExtension
+    from ..toolkit import WorkerExtension
 
     return [
         cls

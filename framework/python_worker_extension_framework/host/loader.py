@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 from .. import retry_policy
-from ..dispatch import is_async_function
+from ..core import is_async_function
 
 V2_SCRIPT_SETTING = "PYTHON_SCRIPT_FILE_NAME"
 V2_DEFAULT_SCRIPT = "function_app.py"

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Set
 
-from .. import registry
-from .. import traceparent as tp
-from ..context import InvocationContext, RetryContext, TraceContext
-from ..dispatch import Dispatcher
+from ..core import Dispatcher
+from ..core import _registry as registry
+from ..core.context import InvocationContext, RetryContext, TraceContext
 from ..retry_policy import format_timespan, initial_retry_context
+from ..toolkit import traceparent as tp
 from . import console
 from .convert import Arguments, build_arguments
 from .loader import FunctionSpec, load_app

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, MutableMapping, Optional
 
-from ..gating import SETTING
-from ..retry_policy import RetryPolicyError, parse_timespan
+from ..core.gating import SETTING
+from ..retry_policy import RetryPolicyError
+from ..retry_policy.parsing import parse_timespan
 
 DEFAULT_ROUTE_PREFIX = "api"
 # The Consumption plan's default; host.json may set another value, or -1 for none.

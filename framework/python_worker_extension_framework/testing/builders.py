@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 
-from .. import traceparent as tp
-from ..context import InvocationContext, RetryContext, RpcException, TraceContext
+from ..core.context import InvocationContext, RetryContext, RpcException, TraceContext
+from ..toolkit import traceparent as tp
 
 
 def make_context(

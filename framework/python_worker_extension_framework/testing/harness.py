@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ..dispatch import Dispatcher, HookTrace, is_async_function
+from ..core import Dispatcher, HookTrace, is_async_function
 from .builders import make_context
 
 

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator, Union
 
 import pytest
 
-from ..gating import SETTING
+from ..core.gating import SETTING
 from .harness import InvocationRecord, invoke
 from .host import RunningHost, running_host
 from .registry import isolated_registry

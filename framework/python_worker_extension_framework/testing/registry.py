@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from .. import registry
+from ..core import _registry as registry
 
 
 @contextlib.contextmanager

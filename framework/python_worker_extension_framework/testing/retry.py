@@ -22,9 +22,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Tuple, Union
 
-from .. import traceparent as tp
-from ..context import InvocationContext, RetryContext, TraceContext
-from ..dispatch import Dispatcher
+from ..core import Dispatcher
+from ..core.context import InvocationContext, RetryContext, TraceContext
 from ..retry_policy import (
     DEFAULT_LOCAL_CAP,
     Attempt,
@@ -36,6 +35,7 @@ from ..retry_policy import (
     policy_for_function,
     run_with_policy,
 )
+from ..toolkit import traceparent as tp
 from .harness import InvocationRecord, invoke_async
 
 

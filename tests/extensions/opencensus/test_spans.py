@@ -13,8 +13,8 @@ from azure.functions.timer import TimerRequest
 from opencensus.trace import execution_context
 from opencensus.trace.span import SpanKind
 from opencensus.trace.tracer import Tracer
-from python_worker_extension_framework.facts import publish_retry_facts
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
+from python_worker_extension_framework.toolkit.facts import publish_retry_facts
 from python_worker_extension_opencensus import (
     FAAS_RETRY_ATTEMPT,
     REDACTED,

@@ -10,8 +10,8 @@ from typing import Any
 
 import azure.functions as func
 import pytest
-from python_worker_extension_framework import facts
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
+from python_worker_extension_framework.toolkit import facts
 from python_worker_extension_request_logging import (
     ATTEMPT_KEY,
     RECORD_ATTRIBUTE,

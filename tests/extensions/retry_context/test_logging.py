@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import pytest
 from python_worker_extension_framework import InvocationContext, RetryContext, RpcException
-from python_worker_extension_framework.hooks import WORKER_LOGGER_PREFIX
+from python_worker_extension_framework.core.hooks import WORKER_LOGGER_PREFIX
 from python_worker_extension_framework.testing import invoke, make_context
 from python_worker_extension_retry_context import LOGGER_NAME, RetryContextExtension
 

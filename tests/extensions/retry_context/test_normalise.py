@@ -8,8 +8,8 @@ from typing import Any, Optional
 import azure.functions as func
 import pytest
 from python_worker_extension_framework import InvocationContext, RetryContext, RpcException
-from python_worker_extension_framework.facts import RETRY_FACTS_ATTRIBUTE, retry_attempt
 from python_worker_extension_framework.testing import invoke, make_context
+from python_worker_extension_framework.toolkit.facts import RETRY_FACTS_ATTRIBUTE, retry_attempt
 from python_worker_extension_retry_context import (
     FailureInfo,
     RetryContextExtension,

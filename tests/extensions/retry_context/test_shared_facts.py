@@ -1,5 +1,5 @@
 """Installed together, request logging and OpenCensus carry the attempt number that this
-extension publishes on the context (``python_worker_extension_framework.facts``), whatever
+extension publishes on the context (``python_worker_extension_framework.toolkit.facts``), whatever
 the order the extensions were imported in; none of them imports another."""
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ from typing import Any, Dict, List
 
 import azure.functions as func
 import pytest
-from python_worker_extension_framework import Dispatcher, state
+from python_worker_extension_framework import Dispatcher
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
+from python_worker_extension_framework.toolkit import invocation_state as state
 from python_worker_extension_timer import LOGGER_NAME, TimerExtension
 
 from .conftest import LOG_LINE, body_time, timer_logs

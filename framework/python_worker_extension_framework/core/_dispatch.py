@@ -13,7 +13,6 @@ wrapper (``wrapper.py``) uses it where the worker ran nothing.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import inspect
 import logging
@@ -23,7 +22,8 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import registry
+from . import _attributes
+from . import _registry as registry
 from .gating import extensions_enabled
 from .hooks import (
     INVOCATION_ERROR,
@@ -39,11 +39,6 @@ from .hooks import (
 )
 
 _load_logger = logging.getLogger(WORKER_LOGGER_PREFIX)
-
-# Set on the context by the error phase, holding ``id()`` of the exception it handled: when
-# a wrapped function already ran the error hooks inside, an enclosing dispatcher with
-# ``error_phase=True`` sees the same exception and must not run them a second time.
-_ERROR_PHASE_ATTRIBUTE = "_python_worker_extension_error_phase"
 
 
 @dataclass
@@ -198,14 +193,14 @@ class Dispatcher:
         error phase already ran for this very exception on this context (a wrapped function
         ran it inside an enclosing dispatcher). Not gated: callers decide when it applies.
         """
-        if _error_phase_ran(context, exception):
+        if _attributes.take_error_phase_mark(context, exception):
             return False
         args = (context, func_args, exception)
         _call_hooks(
             registry.function_error_hooks(context.function_name), INVOCATION_ERROR.name, args, trace
         )
         _call_hooks(registry.app_error_hooks(), INVOCATION_ERROR_APP.name, args, trace)
-        _mark_error_phase(context, exception)
+        _attributes.mark_error_phase(context, exception)
         return True
 
     def invoke(
@@ -266,21 +261,6 @@ class Dispatcher:
         loop = asyncio.get_running_loop()
         call = functools.partial(self.invoke, function, func_args, context, trace=trace)
         return await loop.run_in_executor(executor, call)
-
-
-def _error_phase_ran(context: Any, exception: BaseException) -> bool:
-    """Whether the error phase already ran for ``exception``; forgets it once asked."""
-    if getattr(context, _ERROR_PHASE_ATTRIBUTE, None) != id(exception):
-        return False
-    with contextlib.suppress(AttributeError):
-        delattr(context, _ERROR_PHASE_ATTRIBUTE)
-    return True
-
-
-def _mark_error_phase(context: Any, exception: BaseException) -> None:
-    # id(), not the exception: a reference would tie the context to the traceback's frames.
-    with contextlib.suppress(AttributeError):
-        setattr(context, _ERROR_PHASE_ATTRIBUTE, id(exception))
 
 
 def is_async_function(function: Callable[..., Any]) -> bool:

@@ -20,18 +20,16 @@ and the marker is registered again for the next ones.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from typing import Any, ClassVar, Dict, Optional, Set
 
 from azure.functions import AppExtensionBase, ExtensionMeta
 
-from . import registry
-from .gating import extensions_enabled
-from .hooks import PRE_INVOCATION_APP
+from ..core import _attributes
+from ..core import _registry as registry
+from ..core.gating import extensions_enabled
+from ..core.hooks import PRE_INVOCATION_APP
 
-# On the context from the marker's pre hook until the wrapped function takes it off.
-_MARK_ATTRIBUTE = "_python_worker_extension_worker_ran_hooks"
 _registration_lock = threading.Lock()
 
 
@@ -76,7 +74,7 @@ class ExtensionsWrapperMarker(AppExtensionBase, metaclass=_RegisteredOnDemand):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        setattr(context, _MARK_ATTRIBUTE, True)
+        _attributes.mark_worker_ran(context)
 
 
 def is_registered() -> bool:
@@ -100,11 +98,7 @@ def ensure_registered() -> bool:
 
 def forget_mark(context: Any) -> bool:
     """Take the mark off the context; ``True`` when it was there."""
-    if not getattr(context, _MARK_ATTRIBUTE, False):
-        return False
-    with contextlib.suppress(AttributeError):
-        delattr(context, _MARK_ATTRIBUTE)
-    return True
+    return _attributes.take_worker_ran_mark(context)
 
 
 def worker_ran_pre_hooks(context: Any) -> bool:

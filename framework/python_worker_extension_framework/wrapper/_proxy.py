@@ -40,39 +40,17 @@ import functools
 import inspect
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple, TypeVar, overload
+from typing import Any, Callable, Dict, Optional, Set, Tuple, TypeVar, overload
 
 import wrapt
 
-from . import wrapper_detect
-from .dispatch import Dispatcher, is_async_function
-
-try:
-    from azure.functions.decorators.function_app import (
-        Function,
-        FunctionApp,
-        FunctionBuilder,
-        FunctionRegister,
-    )
-
-    _V2_AVAILABLE = True
-except ImportError:  # pragma: no cover - azure-functions without the v2 programming model
-    _V2_AVAILABLE = False
-
-    class _NotAvailable:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            raise TypeError(
-                "ExtensionsFunctionApp needs the v2 programming model of azure-functions "
-                "(1.11 or later); upgrade azure-functions or use @with_extensions on main()"
-            )
-
-    Function = FunctionBuilder = FunctionRegister = FunctionApp = _NotAvailable  # type: ignore[misc,assignment]
+from ..core._dispatch import Dispatcher, is_async_function
+from . import _apps
+from . import _marker as wrapper_detect
 
 F = TypeVar("F", bound=Callable[..., Any])
-R = TypeVar("R")
 
 CONTEXT_PARAMETER = "context"
-_APP_WRAPPED_ATTRIBUTE = "_python_worker_extension_wrapped"
 
 # Runs hooks whatever the setting says: the wrapper calls it only where the worker did not.
 _CHAIN = Dispatcher(error_phase=True, gated=False)
@@ -273,11 +251,11 @@ def with_extensions(function: Optional[F] = None) -> Any:
         return with_extensions
     if isinstance(function, _ExtensionsFunction):
         return function
-    if _V2_AVAILABLE and isinstance(function, FunctionBuilder):
-        _wrap_indexed(function._function)
+    if _apps.V2_AVAILABLE and isinstance(function, _apps.FunctionBuilder):
+        _apps.wrap_indexed(function._function)
         return function
-    if _V2_AVAILABLE and isinstance(function, Function):
-        _wrap_indexed(function)
+    if _apps.V2_AVAILABLE and isinstance(function, _apps.Function):
+        _apps.wrap_indexed(function)
         return function
     if not callable(function):
         raise TypeError(
@@ -290,73 +268,13 @@ def with_extensions(function: Optional[F] = None) -> Any:
 
 def is_wrapped(function: Any) -> bool:
     """Whether ``function`` (a function, or a v2 ``Function``/``FunctionBuilder``) is wrapped."""
-    if _V2_AVAILABLE and isinstance(function, FunctionBuilder):
+    if _apps.V2_AVAILABLE and isinstance(function, _apps.FunctionBuilder):
         function = function._function
-    if _V2_AVAILABLE and isinstance(function, Function):
+    if _apps.V2_AVAILABLE and isinstance(function, _apps.Function):
         function = function.get_user_function()
     return isinstance(function, _ExtensionsFunction)
 
 
-def _wrap_indexed(function: Function) -> None:
-    """Wrap a v2 ``Function``'s user function in place (the worker calls what it holds)."""
-    user_function = function.get_user_function()
-    if isinstance(user_function, _ExtensionsFunction):
-        return
-    if any(getattr(b, "name", None) == CONTEXT_PARAMETER for b in function.get_bindings()):
-        # Durable orchestrators, MCP tools: the worker passes a binding, not the context.
-        _logger.debug(
-            "with_extensions: %s is left unwrapped: its binding named 'context' hides the "
-            "invocation context",
-            function.get_function_name(),
-        )
-        return
-    function._func = with_extensions(user_function)
-
-
-def _wrap_functions(functions: List[Function]) -> List[Function]:
-    for function in functions:
-        _wrap_indexed(function)
-    return functions
-
-
-def wrap_app(app: R) -> R:
-    """Wrap every function of a v2 app, blueprints included, when the worker indexes it.
-
-    Takes any ``FunctionRegister`` (``FunctionApp``, ``AsgiFunctionApp``,
-    ``WsgiFunctionApp``) and returns it, so ``app = wrap_app(func.FunctionApp())`` works.
-    Functions are wrapped in ``app.get_functions()``, the one call the worker makes to index
-    the app, so decorator order does not matter and blueprints registered with
-    ``app.register_functions(bp)`` at any time are covered. Functions with a binding named
-    ``context`` (durable orchestrators, MCP tools) are left as they are.
-    """
-    if not _V2_AVAILABLE or not isinstance(app, FunctionRegister):
-        raise TypeError(
-            f"wrap_app: expected the function app (a FunctionApp, AsgiFunctionApp or "
-            f"WsgiFunctionApp), got {type(app).__name__}; a Blueprint's functions are "
-            f"wrapped when it is registered on a wrapped app"
-        )
-    if getattr(app, _APP_WRAPPED_ATTRIBUTE, False) or isinstance(app, ExtensionsFunctionApp):
-        return app
-    get_functions = app.get_functions
-
-    def get_wrapped_functions() -> List[Function]:
-        return _wrap_functions(get_functions())
-
-    setattr(app, "get_functions", get_wrapped_functions)
-    setattr(app, _APP_WRAPPED_ATTRIBUTE, True)
-    wrapper_detect.ensure_registered()
-    return app
-
-
-class ExtensionsFunctionApp(FunctionApp):  # type: ignore[misc]
-    """A ``FunctionApp`` whose functions, blueprints' included, run inside ``with_extensions``.
-
-    A drop-in for ``azure.functions.FunctionApp``: same arguments, same decorators.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        wrapper_detect.ensure_registered()
-
-    def get_functions(self) -> List[Function]:
-        return _wrap_functions(super().get_functions())
+def is_proxy(value: Any) -> bool:
+    """Whether ``value`` is already a wrapped function."""
+    return isinstance(value, _ExtensionsFunction)

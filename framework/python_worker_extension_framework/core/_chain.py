@@ -7,8 +7,8 @@ from typing import Any, Dict, List
 
 from azure.functions import AppExtensionBase, FuncExtensionBase
 
-from . import registry
-from .base import WorkerExtension
+from ..toolkit._base import WorkerExtension
+from . import _registry as registry
 from .hooks import APP_HOOKS, FUNCTION_HOOKS
 
 _SDK_BASES = (AppExtensionBase, FuncExtensionBase, WorkerExtension, object)

@@ -16,7 +16,7 @@ from typing import Any, List, Sequence
 
 from azure.functions import AppExtensionBase, FuncExtensionBase
 
-from .errors import ExtensionDefinitionWarning
+from ..errors import ExtensionDefinitionWarning
 from .hooks import ALL_HOOKS, APP_HOOKS, FUNCTION_HOOKS, HookSpec
 
 _SDK_BASES = (AppExtensionBase, FuncExtensionBase, object)

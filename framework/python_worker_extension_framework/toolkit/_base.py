@@ -21,8 +21,10 @@ from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence
 
 from azure.functions import AppExtensionBase, ExtensionMeta
 
-from . import checks, filters, state
-from .errors import ExtensionConfigError
+from ..core import _attributes as state
+from ..core import _checks as checks
+from ..errors import ExtensionConfigError
+from . import _filters as filters
 from .options import Option, Settings, resolve
 
 COMMON_OPTIONS = (

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
-from .errors import OptionTypeError, OptionValueError, UnknownOptionError
+from ..errors import OptionTypeError, OptionValueError, UnknownOptionError
 
 _FALSE_VALUES = frozenset({"0", "false", "f", "no", "n", "off", ""})
 _TRUE_VALUES = frozenset({"1", "true", "t", "yes", "y", "on"})

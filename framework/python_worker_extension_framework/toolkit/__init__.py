@@ -1,0 +1,40 @@
+"""The extension author's toolkit: everything an extension imports from the framework.
+
+An extension subclasses ``WorkerExtension``, declares ``Option``s, and fills in the private
+``_on_*`` steps; the modules ``http``, ``triggers``, ``traceparent`` and ``facts`` hold the
+helpers the project's extensions share (reading and changing responses, naming the trigger,
+W3C trace context, the facts extensions publish for each other on the context).
+``invocation_state`` keeps an extension's own per-invocation values on the context.
+"""
+
+from ..core import _attributes as invocation_state
+from ..core.context import RpcException
+from ..errors import (
+    ExtensionConfigError,
+    ExtensionDefinitionWarning,
+    OptionTypeError,
+    OptionValueError,
+    UnknownOptionError,
+)
+from . import facts, http, traceparent, triggers
+from ._base import Invocation, WorkerExtension
+from .options import Option, Settings, TypeSpec
+
+__all__ = [
+    "ExtensionConfigError",
+    "ExtensionDefinitionWarning",
+    "Invocation",
+    "Option",
+    "OptionTypeError",
+    "OptionValueError",
+    "RpcException",
+    "Settings",
+    "TypeSpec",
+    "UnknownOptionError",
+    "WorkerExtension",
+    "facts",
+    "http",
+    "invocation_state",
+    "traceparent",
+    "triggers",
+]
