@@ -17,7 +17,7 @@ needs, and subclasses fill in the private ``_on_*`` methods:
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Dict, List, Optional, Sequence
 
 from azure.functions import AppExtensionBase, ExtensionMeta
 
@@ -272,8 +272,3 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
         """After the function raised (framework error phase only; the worker has none)."""
-
-
-def option_values(extension: type[WorkerExtension]) -> Mapping[str, Any]:
-    """The resolved options of an extension as a plain dict (for diagnostics)."""
-    return dict(extension.settings())
