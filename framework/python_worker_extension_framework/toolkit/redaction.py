@@ -44,11 +44,14 @@ from typing import (
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
 __all__ = [
+    "BUILTIN_FRAGMENTS",
+    "BUILTIN_NAMES",
     "DEFAULT",
     "NAME_CLASSES",
     "REDACTED",
     "Findings",
     "Redactor",
+    "compile_patterns",
     "decode",
     "normalise",
 ]
@@ -96,7 +99,7 @@ NAME_CLASSES: Mapping[str, Mapping[str, Tuple[str, ...]]] = {
         "fragments": ("signature", "sastoken", "sasurl", "sasuri"),
     },
     "tokens": {
-        "names": ("auth", "jwt", "bearer", "xsrf", "csrf"),
+        "names": ("authorization", "proxy-authorization", "auth", "jwt", "bearer", "xsrf", "csrf"),
         "fragments": ("token", "authorization", "credential", "bearer"),
     },
     "passwords and passphrases": {
@@ -206,7 +209,12 @@ def _builtin_names() -> Tuple[FrozenSet[str], Tuple[str, ...]]:
     return frozenset(names), tuple(fragments)
 
 
-_BUILTIN_NAMES, _BUILTIN_FRAGMENTS = _builtin_names()
+_BUILTIN_NAMES, BUILTIN_FRAGMENTS = _builtin_names()
+# Every built-in name as spelled in ``NAME_CLASSES`` (the fragments are in
+# ``BUILTIN_FRAGMENTS``).
+BUILTIN_NAMES: Tuple[str, ...] = tuple(
+    name for entry in NAME_CLASSES.values() for name in entry["names"]
+)
 
 
 def compile_patterns(patterns: Iterable[PatternLike]) -> Tuple[Pattern[str], ...]:
@@ -258,9 +266,10 @@ class Findings:
                 self._longest_first = None
             return
         decoded = decode(text)
-        for form in (text, decoded, quote(decoded, safe=""), quote_plus(decoded)):
-            if len(form) >= MIN_ECHO_LENGTH:
-                self._values.add(form)
+        forms = {text, unquote_plus(text), quote(text, safe=""), quote_plus(text)}
+        if decoded != text:
+            forms.update((decoded, quote(decoded, safe=""), quote_plus(decoded)))
+        self._values.update(form for form in forms if len(form) >= MIN_ECHO_LENGTH)
         self._longest_first = None
 
     def add_compound(self, value: str) -> None:
@@ -337,7 +346,7 @@ class Redactor:
         self.exact: FrozenSet[str] = _BUILTIN_NAMES | frozenset(
             _squash(normalise(n)) for n in extra
         )
-        self.fragments: Tuple[str, ...] = _BUILTIN_FRAGMENTS
+        self.fragments: Tuple[str, ...] = BUILTIN_FRAGMENTS
         # Names are attacker-chosen (any query parameter), so the cache is bounded.
         self.is_secret_name: Callable[[str], bool] = functools.lru_cache(maxsize=4096)(self._judge)
 
