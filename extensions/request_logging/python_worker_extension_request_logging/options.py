@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, FrozenSet, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
-from python_worker_extension_framework.toolkit import Option
+from python_worker_extension_framework.toolkit import Option, redaction
 
-from .redaction import SecretNames
 from .sampling import TRACE_SAMPLING_MODES
 
 FORMATS = ("text", "json")
@@ -74,6 +73,14 @@ def _paths(value: Any) -> Tuple[str, ...]:
     if bad:
         raise ValueError(f"{bad[0]!r} is not a URL path; paths start with '/', e.g. '/api/health'")
     return paths
+
+
+def _patterns(value: Any) -> Tuple[str, ...]:
+    # A string is one pattern (a comma is common inside one: ``{20,}``); join several
+    # with ``|``.
+    patterns = (value,) if isinstance(value, str) else tuple(value)
+    redaction.compile_patterns(patterns)  # raises ValueError naming the bad pattern
+    return tuple(p if isinstance(p, str) else p.pattern for p in patterns)
 
 
 def _body_cap(value: int) -> int:
@@ -162,6 +169,14 @@ OPTIONS = (
         doc="More query, header, form and JSON key names to mask (added to the built-ins).",
         check=_strings,
     ),
+    Option(
+        "redact_patterns",
+        (tuple, list, str),
+        (),
+        env="REQUEST_LOGGING_REDACT_PATTERNS",
+        doc="Regular expressions of secret values, masked wherever they appear (added).",
+        check=_patterns,
+    ),
 )
 
 
@@ -194,7 +209,7 @@ class Policy:
     header_allow: FrozenSet[str]
     log_body: bool
     max_body_chars: int
-    names: SecretNames
+    redactor: redaction.Redactor
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
@@ -212,5 +227,5 @@ class Policy:
             header_allow=frozenset(settings["log_headers"]),
             log_body=settings["log_body"],
             max_body_chars=settings["max_body_chars"],
-            names=SecretNames(settings["redact_names"]),
+            redactor=redaction.Redactor(settings["redact_names"], settings["redact_patterns"]),
         )

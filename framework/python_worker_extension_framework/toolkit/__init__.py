@@ -3,7 +3,9 @@
 An extension subclasses ``WorkerExtension``, declares ``Option``s, and fills in the private
 ``_on_*`` steps; the modules ``http``, ``triggers``, ``traceparent`` and ``facts`` hold the
 helpers the project's extensions share (reading and changing responses, naming the trigger,
-W3C trace context, the facts extensions publish for each other on the context).
+W3C trace context, the facts extensions publish for each other on the context);
+``redaction`` is the one place that decides what is a secret and masks it, for every
+output (logs, spans, the console).
 ``invocation_state`` keeps an extension's own per-invocation values on the context.
 """
 
@@ -16,7 +18,7 @@ from ..errors import (
     OptionValueError,
     UnknownOptionError,
 )
-from . import facts, http, traceparent, triggers
+from . import facts, http, redaction, traceparent, triggers
 from ._base import Invocation, WorkerExtension
 from .options import Option, Settings, TypeSpec
 
@@ -35,6 +37,7 @@ __all__ = [
     "facts",
     "http",
     "invocation_state",
+    "redaction",
     "traceparent",
     "triggers",
 ]
