@@ -28,7 +28,7 @@ setup(
     url="https://pypi.org/project/python-worker-extension-framework/",
     package_dir={"": "framework"},
     packages=find_packages(where="framework"),
-    package_data={"python_worker_extension_framework": ["py.typed"]},
+    package_data={"python_worker_extension_framework": ["py.typed", "host/dashboard/static/*"]},
     python_requires=">=3.9",
     install_requires=["azure-functions>=1.7.0,<3", "wrapt>=1.14,<3"],
     extras_require={

@@ -5,7 +5,8 @@ that keeps every exporter from blocking or failing an invocation.
 background thread fed by a bounded queue: the invocation only enqueues. When the queue is
 full, spans are dropped and counted. ``SafeExporter`` wraps whichever exporter is in use:
 an exception from ``export()`` is counted, logged (the first one, then at most once a
-minute) and the spans are dropped; the invocation never sees it.
+minute) and the spans are dropped; the invocation never sees it. It also hands every span
+to the framework's ``span_feed`` when someone listens (the local host's dashboard).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import IO, Any, Dict, List, Optional, Sequence
 from opencensus.common.schedule import QueueEvent
 from opencensus.trace.base_exporter import Exporter
 from opencensus.trace.span_data import SpanData
+from python_worker_extension_framework.toolkit import span_feed
 
 LOGGER_NAME = "python_worker_extension_opencensus"
 _log = logging.getLogger(LOGGER_NAME)
@@ -128,6 +130,42 @@ class CapturingExporter(Exporter):  # type: ignore[misc]
     def clear(self) -> None:
         with self._lock:
             self.spans.clear()
+
+
+def _epoch_seconds(stamp: Optional[str]) -> float:
+    """An opencensus time (``YYYY-MM-DDTHH:MM:SS.ffffffZ``, UTC) as seconds since the epoch."""
+    try:
+        moment = datetime.datetime.fromisoformat(str(stamp).rstrip("Z"))
+    except ValueError:
+        return 0.0
+    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def finished_span(data: SpanData) -> span_feed.FinishedSpan:
+    """One exported span as the framework's span feed carries it."""
+    status = data.status
+    start = _epoch_seconds(data.start_time)
+    return span_feed.FinishedSpan(
+        name=str(data.name),
+        trace_id=data.context.trace_id if data.context is not None else "",
+        span_id=str(data.span_id),
+        parent_span_id=data.parent_span_id or None,
+        start=start,
+        end=_epoch_seconds(data.end_time) if data.end_time else start,
+        kind=_SPAN_KINDS.get(data.span_kind, "internal").replace("unspecified", "internal"),
+        failed=bool(status is not None and status.code),
+        status_message=str(status.message or "") if status is not None else "",
+        attributes=dict(data.attributes or {}),
+        events=tuple(
+            span_feed.SpanEvent(
+                _epoch_seconds(annotation.timestamp),
+                str(annotation.description),
+                dict(getattr(annotation.attributes, "attributes", None) or {}),
+            )
+            for annotation in data.annotations or ()
+        ),
+        source="opencensus",
+    )
 
 
 def _duration_ms(start: Optional[str], end: Optional[str]) -> Optional[float]:
@@ -319,6 +357,11 @@ class SafeExporter(Exporter):  # type: ignore[misc]
         self.label = label or type(inner).__name__
 
     def export(self, span_datas: Sequence[SpanData]) -> None:
+        if span_feed.listening():
+            try:
+                span_feed.publish([finished_span(data) for data in span_datas])
+            except Exception as exc:  # a span the feed cannot read must not stop the export
+                self.counters.failure("Handing spans to the local span feed", exc, 0)
         try:
             self.inner.export(span_datas)
         except Exception as exc:

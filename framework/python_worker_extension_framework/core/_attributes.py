@@ -16,6 +16,9 @@ attribute                                 what it holds, who writes it
                                           an enclosing dispatcher does not run it a second time
 ``_python_worker_extension_worker_ran``   ``True`` from the wrapper's marker extension: the
                                           worker ran this invocation's pre hooks
+``_python_worker_extension_hook_trace``   the ``HookTrace`` the host's dispatcher records
+                                          into, so that hooks the in-function wrapper runs
+                                          (its error phase) are recorded in it too
 ``retry_info``                            public: the normalised retry facts, published by the
                                           retry-context extension, read by the others
 ``tracer``                                public: the OpenCensus tracer, as the original
@@ -34,6 +37,7 @@ from typing import Any, Dict, Optional
 STATE = "_python_worker_extension_state"
 ERROR_PHASE = "_python_worker_extension_error_phase"
 WORKER_RAN = "_python_worker_extension_worker_ran"
+HOOK_TRACE = "_python_worker_extension_hook_trace"
 RETRY_INFO = "retry_info"
 TRACER = "tracer"
 
@@ -114,6 +118,16 @@ def take_worker_ran_mark(context: Any) -> bool:
         return False
     _delete(context, WORKER_RAN)
     return True
+
+
+def keep_hook_trace(context: Any, trace: Any) -> None:
+    """Note the ``HookTrace`` this invocation's hooks are recorded into."""
+    _set(context, HOOK_TRACE, trace)
+
+
+def hook_trace(context: Any) -> Any:
+    """The ``HookTrace`` an enclosing dispatcher records this invocation into, or ``None``."""
+    return getattr(context, HOOK_TRACE, None)
 
 
 # -- published facts ------------------------------------------------------------------------

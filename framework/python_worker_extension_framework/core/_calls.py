@@ -160,8 +160,11 @@ def invocation(
 
     ``around`` runs the worker's phases, before and after; the in-function wrapper turns it
     off where the worker already ran them, keeping only the failed phase. ``error_phase``
-    runs the failed phase when the function raises (the worker never does).
+    runs the failed phase when the function raises (the worker never does). A ``trace`` is
+    also kept on the context, where the in-function wrapper finds it and records into it.
     """
+    if trace is not None:
+        _attributes.keep_hook_trace(context, trace)
     if around:  # before: app-level pre hooks, then function-level ones
         pre_args = (context, func_args)
         call_hooks(

@@ -13,7 +13,7 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from . import console
 from .loader import AppLoadError
@@ -67,6 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long running invocations and exporters get at shutdown (default 10)",
     )
+    start.add_argument(
+        "--no-dashboard",
+        action="store_true",
+        help="do not serve the dashboard at /_funcext/ (invocations, hooks, logs, spans)",
+    )
+    start.add_argument(
+        "--dashboard-capacity",
+        type=int,
+        default=500,
+        metavar="N",
+        help="how many recent invocations the dashboard keeps (default 500)",
+    )
     return parser
 
 
@@ -118,6 +130,12 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.dashboard_capacity < 1:
+        print(
+            f"funcext: --dashboard-capacity must be 1 or more, got {args.dashboard_capacity}",
+            file=sys.stderr,
+        )
+        return 2
     console.install_console(verbose=args.verbose)
     app_dir = Path(args.app_dir).resolve()
     if app_dir.is_dir():
@@ -140,14 +158,18 @@ def start(args: argparse.Namespace) -> int:
     if args.verbose:
         console.print_chain(list(host.functions.values()))
     app = HostApp(host, max_body_bytes=args.max_body_size, shutdown_timeout=args.shutdown_timeout)
+    dashboard = _dashboard(args, host, bound_host)
     config = uvicorn.Config(
-        app,
+        dashboard.wrap(app) if dashboard is not None else app,
         lifespan="on",
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=int(args.shutdown_timeout) or None,
     )
     server = uvicorn.Server(config)
+    if dashboard is not None:
+        dashboard.stop_streams_when(lambda: server.should_exit)
+        log.info("Dashboard: %s/_funcext/", base_url)
     log.info("%s %s (Ctrl+C to stop)", READY_PREFIX, base_url)
     try:
         server.run(sockets=[sock])
@@ -157,6 +179,15 @@ def start(args: argparse.Namespace) -> int:
         sock.close()
     log.info("Host stopped")
     return 0
+
+
+def _dashboard(args: argparse.Namespace, host: Any, bound_host: str) -> Any:
+    """The dashboard following ``host``, unless ``--no-dashboard``."""
+    if args.no_dashboard:
+        return None
+    from .dashboard import Dashboard
+
+    return Dashboard.attach(host, bound_host, capacity=args.dashboard_capacity)
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -11,7 +11,6 @@ import logging
 import os
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import thread as _futures_thread
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from ..toolkit import traceparent as tp
 from . import console
 from .convert import Arguments, build_arguments
 from .loader import FunctionSpec, load_app
+from .observation import InvocationObserver, ScopedExecutor
 from .routing import RouteTable, compile_route
 from .settings import AppSettings, apply_environment, load_settings
 
@@ -96,8 +96,9 @@ class FunctionHost:
     functions: Dict[str, FunctionSpec]
     routes: RouteTable[FunctionSpec]
     dispatcher: Dispatcher
-    executor: ThreadPoolExecutor
+    executor: ScopedExecutor
     in_flight: Set[asyncio.Future[Any]] = field(default_factory=set)
+    observer: InvocationObserver = field(default_factory=InvocationObserver)  # the dashboard
 
     @classmethod
     def load(
@@ -125,7 +126,7 @@ class FunctionHost:
             functions={spec.name.lower(): spec for spec in specs},
             routes=routes,
             dispatcher=Dispatcher(error_phase=error_phase),
-            executor=ThreadPoolExecutor(
+            executor=ScopedExecutor(
                 max_workers=thread_count or default_thread_count(),
                 thread_name_prefix="funcext-invocation",
             ),
@@ -178,11 +179,12 @@ class FunctionHost:
         context = self.new_context(spec, trace_context, retry_context)
         arguments = build_arguments(spec, trigger_value, context)
         outcome = Outcome(spec, context, arguments)
+        trace = self.observer.started(spec, context, trigger_value)
         console.executing(spec.name, context.invocation_id, reason)
         started = time.perf_counter()
         call = asyncio.ensure_future(
             self.dispatcher.dispatch(
-                spec.function, arguments.values, context, executor=self.executor
+                spec.function, arguments.values, context, executor=self.executor, trace=trace
             )
         )
         self.in_flight.add(call)
@@ -202,6 +204,7 @@ class FunctionHost:
             outcome.result = call.result()
         outcome.seconds = time.perf_counter() - started
         self._report(outcome)
+        self.observer.finished(outcome, trace)
         return outcome
 
     def _report(self, outcome: Outcome) -> None:

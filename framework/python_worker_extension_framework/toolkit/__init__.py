@@ -5,7 +5,8 @@ An extension subclasses ``WorkerExtension``, declares ``Option``s, and fills in 
 helpers the project's extensions share (reading and changing responses, naming the trigger,
 W3C trace context, the facts extensions publish for each other on the context);
 ``redaction`` is the one place that decides what is a secret and masks it, for every
-output (logs, spans, the console).
+output (logs, spans, the console); ``span_feed`` is where tracing extensions hand their
+finished spans to local viewers (the host's dashboard).
 ``invocation_state`` keeps an extension's own per-invocation values on the context.
 """
 
@@ -18,7 +19,7 @@ from ..errors import (
     OptionValueError,
     UnknownOptionError,
 )
-from . import facts, http, redaction, traceparent, triggers
+from . import facts, http, redaction, span_feed, traceparent, triggers
 from ._base import Invocation, WorkerExtension
 from .options import Option, Settings, TypeSpec
 
@@ -38,6 +39,7 @@ __all__ = [
     "http",
     "invocation_state",
     "redaction",
+    "span_feed",
     "traceparent",
     "triggers",
 ]

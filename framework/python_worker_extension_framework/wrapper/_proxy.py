@@ -44,7 +44,7 @@ from typing import Any, Callable, Dict, Optional, Set, Tuple, TypeVar, overload
 
 import wrapt
 
-from ..core import _calls
+from ..core import _attributes, _calls
 from ..core._dispatch import is_async_function
 from . import _apps, _marker
 
@@ -99,7 +99,13 @@ class _Invoker:
         hooks (after the load hooks, once), only the failed phase where it did."""
         worker_ran = _marker.worker_ran_pre_hooks(context)
         self._load_once(context)
-        steps = _calls.invocation(context, func_args, around=not worker_ran, error_phase=True)
+        steps = _calls.invocation(
+            context,
+            func_args,
+            around=not worker_ran,
+            error_phase=True,
+            trace=_attributes.hook_trace(context),  # the host's, when it records one
+        )
         return steps if worker_ran else _forgetting_mark(steps, context)
 
     def _call_user(self, wrapped: Callable[..., Any], /, **func_args: Any) -> Any:
