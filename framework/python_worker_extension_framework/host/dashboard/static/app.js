@@ -231,12 +231,26 @@
     );
   }
 
-  function bar(label, ms, total, kind, error) {
+  const HOOK_NAMES = {
+    pre_invocation_app_level: "pre (app)",
+    pre_invocation: "pre",
+    post_invocation: "post",
+    post_invocation_app_level: "post (app)",
+    on_invocation_error: "error",
+    on_invocation_error_app_level: "error (app)",
+  };
+
+  function bar(hook, ms, total, kind, error) {
     const width = total > 0 ? Math.max((ms / total) * 100, 0.6) : 0;
+    const label = hook ? `${hook.extension} · ${HOOK_NAMES[hook.hook] || hook.hook}` : "function";
     return el(
       "div",
-      { class: `hook-row ${kind}${error ? " hook-failed" : ""}` },
-      el("span", { class: "hook-label", text: label, title: label }),
+      {
+        class: `hook-row ${kind}${error ? " hook-failed" : ""}`,
+        "data-hook": hook ? hook.hook : "function",
+        "data-extension": hook ? hook.extension : "",
+      },
+      el("span", { class: "hook-label", text: label, title: hook ? `${hook.extension}.${hook.hook}` : "the function itself" }),
       el("span", { class: "bar-track" }, el("span", { class: "bar", style: { width: `${width}%` } })),
       el("span", { class: "num", text: duration(ms) }),
       error ? el("div", { class: "hook-error", text: error }) : null,
@@ -248,9 +262,9 @@
     const later = d.hooks.filter((h) => h.phase !== "before");
     const total = Math.max(d.ms, ...d.hooks.map((h) => h.ms), d.function_ms);
     const rows = [
-      ...before.map((h) => bar(`${h.extension} · ${h.hook}`, h.ms, total, "hook", h.error)),
-      bar("function", d.function_ms, total, "fn", null),
-      ...later.map((h) => bar(`${h.extension} · ${h.hook}`, h.ms, total, h.phase === "error" ? "hook error-phase" : "hook", h.error)),
+      ...before.map((h) => bar(h, h.ms, total, "hook", h.error)),
+      bar(null, d.function_ms, total, "fn", null),
+      ...later.map((h) => bar(h, h.ms, total, h.phase === "error" ? "hook error-phase" : "hook", h.error)),
     ];
     const note = d.error
       ? el("p", {
@@ -380,7 +394,7 @@
   function renderDetail(d) {
     const panel = $("#detail");
     const status = d.status ?? d.outcome;
-    panel.replaceChildren(
+    const parts = [
       el(
         "header",
         { class: "detail-head" },
@@ -396,7 +410,8 @@
       spansPart(d),
       logsPart(d),
       attemptsPart(d),
-    );
+    ];
+    panel.replaceChildren(...parts.filter(Boolean));
   }
 
   function closeDetail() {
