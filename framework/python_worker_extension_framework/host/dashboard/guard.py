@@ -6,8 +6,9 @@ answers only when all of these hold:
 - the client connects from a loopback address (even when the host was started with
   ``--allow-remote``, the dashboard stays local);
 - the ``Host`` header names a loopback host (``localhost``, ``*.localhost``, an address in
-  127.0.0.0/8, ``::1``) or the address the host listens on, so a web page that re-points
-  its own DNS name at 127.0.0.1 (DNS rebinding) is refused: it always sends its own name;
+  127.0.0.0/8, ``::1``) or the address the host listens on (unless that is 0.0.0.0 or
+  ::), so a web page that re-points its own DNS name at 127.0.0.1 (DNS rebinding) is
+  refused: it always sends its own name;
 - a browser request carries no ``Origin`` other than the dashboard's own and no
   ``Sec-Fetch-Site`` of ``cross-site`` or ``same-site``: another page may not read it.
 """
@@ -45,6 +46,14 @@ def is_loopback_name(name: str) -> bool:
         return False
 
 
+def _unspecified(name: str) -> bool:
+    """0.0.0.0 or ::, which a host listens on but no page should be addressed to."""
+    try:
+        return ipaddress.ip_address(name).is_unspecified
+    except ValueError:
+        return False
+
+
 def refusal(
     headers: Mapping[str, str], client: Optional[Tuple[str, Any]], bound_address: str
 ) -> Optional[str]:
@@ -57,7 +66,7 @@ def refusal(
     host_value = headers.get("host", "")
     name, port = split_host(host_value)
     bound = split_host(bound_address)[0]
-    if not (is_loopback_name(name) or (name and name == bound)):
+    if not (is_loopback_name(name) or (name and name == bound and not _unspecified(bound))):
         return (
             f"Host {host_value[:100]!r} is not allowed: open the dashboard through "
             "127.0.0.1, localhost or the address the host listens on."
