@@ -120,6 +120,14 @@ SAMPLE_CHECKS: Dict[str, List[Tuple[str, str, Optional[str], str]]] = {
     "retry_app": [
         ("POST", "admin/functions/flaky_sync", '{"input": ""}', "log:succeeded on attempt 3"),
     ],
+    # The dashboard's page and assets come from the installed wheel, not the source tree.
+    "dashboard_app": [
+        ("GET", "api/hello?name=Wheel", None, "Hello, Wheel."),
+        ("GET", "_funcext/", None, "<title>funcext dashboard</title>"),
+        ("GET", "_funcext/static/app.js", None, "new EventSource("),
+        ("GET", "_funcext/static/style.css", None, ".hook-row"),
+        ("GET", "_funcext/api/invocations", None, '"function":"hello"'),
+    ],
 }
 
 

@@ -1,0 +1,102 @@
+"""What the dashboard costs the host when no browser is open: requests per second of the
+same app served with the dashboard on (the default) and off (``--no-dashboard``).
+
+Two apps: the hello-world app without extensions, and the sample with all four extensions
+(spans dropped: exporter ``none``), where the dashboard also keeps hook timings, log lines
+and spans. Each variant runs in its own host process on 127.0.0.1, its console to
+/dev/null; the load generator keeps 16 keep-alive connections busy. Within each repeat the
+four variants take turns, so that machine noise hits them alike; the ratio of on to off for
+the same app, with the repeats' spread, is the figure to read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterator, List, Tuple
+
+from .bench_host import ALL_APP, ALL_ENV, APPS, _free_port, _wait_until_listening
+from .harness import Row, Table, progress
+from .loadgen import LoadResult, run_load
+
+PLAIN_OFF = "plain host, dashboard off"
+PLAIN_ON = "plain host, dashboard on (no browser)"
+ALL_OFF = "four extensions, dashboard off"
+ALL_ON = "four extensions, dashboard on (no browser)"
+VARIANTS: Dict[str, Tuple[Path, List[str]]] = {
+    PLAIN_OFF: (APPS / "plain", ["--no-dashboard"]),
+    PLAIN_ON: (APPS / "plain", []),
+    ALL_OFF: (ALL_APP, ["--no-dashboard"]),
+    ALL_ON: (ALL_APP, []),
+}
+
+
+@contextlib.contextmanager
+def _hosts() -> Iterator[Dict[str, str]]:
+    """Start one host per variant; yield its hello URL by label."""
+    processes: List[subprocess.Popen[bytes]] = []
+    urls: Dict[str, str] = {}
+    try:
+        for label, (app, extra) in VARIANTS.items():
+            port = _free_port()
+            command = [sys.executable, "-m", "python_worker_extension_framework", "start"]
+            command += [str(app), "--port", str(port), *extra]
+            env = dict(os.environ, PYTHONUNBUFFERED="1", **(ALL_ENV if app == ALL_APP else {}))
+            process = subprocess.Popen(
+                command, cwd=app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            processes.append(process)
+            _wait_until_listening(port, process, label)
+            urls[label] = f"http://127.0.0.1:{port}/api/hello"
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def _checked(label: str, result: LoadResult) -> LoadResult:
+    bad = {status: n for status, n in result.statuses.items() if status != 200}
+    if bad or result.errors:
+        raise RuntimeError(f"{label}: non-200 answers {bad}, connection errors {result.errors}")
+    return result
+
+
+def run(quick: bool = False) -> List[Table]:
+    requests = 1500 if quick else 6000
+    repeats = 3 if quick else 5
+    results: Dict[str, List[LoadResult]] = {label: [] for label in VARIANTS}
+    with _hosts() as urls:
+        for label, url in urls.items():
+            progress(f"dashboard: warming up {label}")
+            _checked(label, run_load(url, requests=600, connections=8))  # and fills the ring
+        for repeat in range(repeats):
+            for label, url in urls.items():
+                progress(f"dashboard: repeat {repeat + 1}/{repeats}, {label}")
+                result = run_load(url, requests=requests, connections=16, max_seconds=30.0)
+                results[label].append(_checked(label, result))
+    note = f"{requests} requests x {repeats} repeats, 16 connections"
+    tables = []
+    for off, on, title in (
+        (PLAIN_OFF, PLAIN_ON, "Dashboard cost, no browser open: plain host"),
+        (ALL_OFF, ALL_ON, "Dashboard cost, no browser open: four extensions"),
+    ):
+        table = Table(
+            f"{title} (requests per second)",
+            baseline=off,
+            higher_is_better=True,
+            chart_overhead=False,
+            description="Higher is better. " + " ".join(__doc__.split("\n\n")[1].split()),
+        )
+        for label in (off, on):
+            rps = [r.requests_per_second for r in results[label]]
+            table.rows.append(Row(label, rps, unit="req/s", note=note))
+        tables.append(table)
+    return tables
