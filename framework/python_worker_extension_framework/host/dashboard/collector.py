@@ -223,7 +223,8 @@ class LogCapture(logging.Handler):
         if invocation is None:
             return
         try:
-            message = record.getMessage()
+            # The console's handler runs first and has formatted the message already.
+            message = record.__dict__.get("message") or record.getMessage()
             if record.exc_info and record.exc_info[0] is not None:
                 if not record.exc_text:
                     record.exc_text = logging.Formatter().formatException(record.exc_info)
