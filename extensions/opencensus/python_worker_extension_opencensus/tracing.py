@@ -434,12 +434,20 @@ def redact_span_data(data: SpanData, redactor: redaction.Redactor) -> SpanData:
             clean = redactor.text(value)
         if clean != value:
             attributes[key] = clean
+    changes: Dict[str, Any] = {}
     name = data.name
     if isinstance(name, str) and ("=" in name or "%" in name or " " in name or "eyJ" in name):
         clean_name = redactor.text(name)
         if clean_name != name:
-            return data._replace(name=clean_name)
-    return data
+            changes["name"] = clean_name
+    status = data.status
+    message = getattr(status, "message", None)
+    if isinstance(message, str) and message:
+        # A failed call's status carries the exception's message, often with the URL.
+        clean_message = redactor.text(message)
+        if clean_message != message:
+            changes["status"] = Status(status.code, clean_message, status.details)
+    return data._replace(**changes) if changes else data
 
 
 def record_exception(

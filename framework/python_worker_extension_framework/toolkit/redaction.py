@@ -595,7 +595,7 @@ class Redactor:
         return value
 
     def _json_string(self, value: str, findings: Findings) -> str:
-        if _PLAIN_VALUE(value) and not self.extra_patterns:
+        if _PLAIN_VALUE(value) and "eyJ" not in value and not self.extra_patterns:
             return value
         masked = self.text(value, findings)
         if masked == value and ("%" in value or "+" in value) and self._secret_value(value):
