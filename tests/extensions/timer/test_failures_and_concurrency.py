@@ -52,7 +52,7 @@ def test_failed_invocation_leaves_no_state_on_the_context_or_the_class() -> None
     record = invoke(failing, context=context, req=make_http_request())
     assert isinstance(record.exception, ValueError)
     assert state.owners(context) == {}
-    assert not hasattr(context, "_python_worker_extension_state")
+    assert not [name for name in vars(context) if name.startswith("_python_worker_extension")]
     assert _class_state() == before
 
 
