@@ -2,7 +2,9 @@
 
 Everything goes through the ``funcext`` logger to one console handler on the root logger, so
 the function's own ``logging`` calls and the extensions' records appear in the same stream,
-in order, with the same time stamps.
+in order, with the same time stamps. Every line, traceback included, passes through the
+framework's redaction first: a URL with ``?code=...``, a connection string in an exception
+message or a token the function logged never reaches the console.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import IO, Any, List, Optional
 from ..core import _registry as registry
 from ..core import format_hook_chain
 from ..core.gating import SETTING, is_true_like, worker_runs_extensions
+from ..toolkit import redaction
 from .loader import FunctionSpec
 from .settings import AppSettings
 
@@ -25,7 +28,7 @@ log = logging.getLogger(LOGGER_NAME)
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
-        text = super().format(record)
+        text = redaction.DEFAULT.text(super().format(record))
         return f"[{stamp:%Y-%m-%dT%H:%M:%S}.{stamp.microsecond // 1000:03d}Z] {text}"
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..core import Dispatcher, HookTrace, is_async_function
+from ..toolkit import redaction
 from .builders import make_context
 
 
@@ -42,7 +43,25 @@ class _Capture(logging.Handler):
         self.records: List[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        self.records.append(redacted_record(record))
+
+
+def redacted_record(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of ``record`` whose message and traceback text went through the framework's
+    redaction, so a test that prints what it captured prints no secret. The original
+    record (which other handlers see) is left as it was."""
+    message = record.getMessage()
+    masked = redaction.DEFAULT.text(message)
+    exc_text = record.exc_text
+    if record.exc_info and not exc_text:
+        exc_text = logging.Formatter().formatException(record.exc_info)
+    masked_exc = redaction.DEFAULT.text(exc_text) if exc_text else exc_text
+    if masked == message and masked_exc == exc_text:
+        return record
+    copy = logging.makeLogRecord(record.__dict__)
+    copy.msg, copy.args = masked, None
+    copy.exc_text = masked_exc
+    return copy
 
 
 def _prepare(

@@ -41,7 +41,7 @@ from typing import (
     Tuple,
     Union,
 )
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import quote, unquote, unquote_plus
 
 __all__ = [
     "BUILTIN_FRAGMENTS",
@@ -245,6 +245,14 @@ def compile_patterns(patterns: Iterable[PatternLike]) -> Tuple[Pattern[str], ...
     return tuple(compiled)
 
 
+def _encodings(text: str) -> Tuple[str, str]:
+    """``(quote(text, safe=""), quote_plus(text))`` for the price of one ``quote``: they
+    differ only in a space, ``%20`` against ``+`` (no other ``%20`` can occur, since a
+    ``%`` in the text is encoded as ``%25``)."""
+    quoted = quote(text, safe="")
+    return quoted, quoted.replace("%20", "+") if " " in text else quoted
+
+
 class Findings:
     """The secret values masked during one record's redaction, to hunt for elsewhere."""
 
@@ -265,10 +273,11 @@ class Findings:
                 self._values.add(text)
                 self._longest_first = None
             return
-        decoded = decode(text)
-        forms = {text, unquote_plus(text), quote(text, safe=""), quote_plus(text)}
+        once = unquote_plus(text) if "%" in text or "+" in text else text
+        decoded = decode(once)
+        forms = {text, once, decoded, *_encodings(text)}
         if decoded != text:
-            forms.update((decoded, quote(decoded, safe=""), quote_plus(decoded)))
+            forms.update(_encodings(decoded))
         self._values.update(form for form in forms if len(form) >= MIN_ECHO_LENGTH)
         self._longest_first = None
 
@@ -415,8 +424,11 @@ class Redactor:
         """A query string (``&`` or ``;`` separated) with secret values masked, names and
         everything else kept as sent."""
         found = findings if findings is not None else _DISCARD
-        pieces = _QUERY_SEPARATORS.split(query)
-        for index in range(0, len(pieces), 2):
+        if ";" in query:
+            pieces, step = _QUERY_SEPARATORS.split(query), 2  # separators kept in pieces
+        else:
+            pieces, step = query.split("&"), 1
+        for index in range(0, len(pieces), step):
             piece = pieces[index]
             name, equals, value = piece.partition("=")
             if not equals:
@@ -429,7 +441,7 @@ class Redactor:
             if self.is_secret_name(name) or self._secret_value(value):
                 found.add(value)
                 pieces[index] = f"{name}={REDACTED}"
-        return "".join(pieces)
+        return "".join(pieces) if step == 2 else "&".join(pieces)
 
     def form(self, body: str, findings: Optional[Findings] = None) -> str:
         """An ``application/x-www-form-urlencoded`` body, masked as a query string is."""
@@ -595,7 +607,7 @@ class Redactor:
         return value
 
     def _json_string(self, value: str, findings: Findings) -> str:
-        if _PLAIN_VALUE(value) and not self.extra_patterns:
+        if _PLAIN_VALUE(value) and "eyJ" not in value and not self.extra_patterns:
             return value
         masked = self.text(value, findings)
         if masked == value and ("%" in value or "+" in value) and self._secret_value(value):
