@@ -1,5 +1,5 @@
-"""The metadata of python-worker-extension-request-logging is declared in pyproject.toml; this file only lets
-tools that look for a setup.py (and ``extensions/*/setup.py`` globs) find the distribution."""
+"""The distribution's metadata is declared in pyproject.toml, next to this file; setup.py
+stays only for tools that look for one."""
 
 from setuptools import setup
 
