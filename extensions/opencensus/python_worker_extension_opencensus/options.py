@@ -223,9 +223,10 @@ class Plan:
         return options
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], exporter: Any) -> Plan:
+    def from_settings(cls, settings: Mapping[str, Any]) -> Plan:
+        """Raises ``ExtensionConfigError`` when the settings name nowhere to send spans."""
         return cls(
-            exporter=exporter,
+            exporter=choose_exporter(settings),
             connection_string=settings["connection_string"],
             jsonl_path=settings["jsonl_path"],
             sampling_rate=settings["sampling_rate"],
