@@ -60,7 +60,7 @@ def problems_of(folder: Path) -> List[str]:
     readme = (folder / "readme.md").read_text(encoding="utf-8")
     return [
         *_packaging_problems(folder, package),
-        *_readme_problems(folder.name, readme),
+        *readme_problems(folder.name, readme),
         *_code_problems(folder, package, readme),
     ]
 
@@ -168,7 +168,7 @@ def _section(sections: Dict[str, str], wanted: str) -> str | None:
     return None
 
 
-def _readme_problems(where: str, readme: str) -> List[str]:
+def readme_problems(where: str, readme: str) -> List[str]:
     sections = _sections(readme)
     problems = [
         f"{where}: readme.md has no '## {wanted}' section"

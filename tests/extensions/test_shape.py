@@ -16,7 +16,7 @@ from typing import Callable, List
 import pytest
 from python_worker_extension_framework.testing import invoke, isolated_registry
 
-from .shape import ROOT
+from .shape import ROOT, readme_problems
 
 FOLDERS = sorted(p.parent for p in ROOT.glob("extensions/*/pyproject.toml"))
 TEMPLATE = ROOT / "extensions" / "_template"
@@ -200,3 +200,8 @@ def test_the_template_is_a_working_extension(
     assert [(r.levelno, r.getMessage()) for r in lines] == [
         (logging.WARNING, "Invocation of Hello ended (returned)")
     ]
+
+
+def test_the_framework_readme_has_the_sections_too() -> None:
+    readme = (ROOT / "readme.md").read_text(encoding="utf-8")
+    assert readme_problems("framework", readme) == []

@@ -107,9 +107,7 @@ def test_extensions_pin_the_framework_to_a_compatible_release(
 ) -> None:
     framework = _metadata(_wheel(built_distributions[ROOT.name]))["Version"]
     major, minor, _ = framework.split(".")
-    wanted = re.compile(
-        rf"python-worker-extension-framework(\[\w+\])?~={major}\.{minor}\.0(;|$)"
-    )
+    wanted = re.compile(rf"python-worker-extension-framework(\[\w+\])?~={major}\.{minor}\.0(;|$)")
     extensions = {k: v for k, v in built_distributions.items() if k != ROOT.name}
     assert extensions, "no extension was built"
     for name, files in extensions.items():
