@@ -1,6 +1,6 @@
 """Runs an invocation through the extension hooks the way the Python worker does.
 
-By default the dispatcher is *worker-identical* (see shared/worker-contract.md): hooks read
+By default the dispatcher is *worker-identical* (docs/worker-contract.md): hooks read
 from ``ExtensionMeta`` on every call, gated by ``PYTHON_ENABLE_WORKER_EXTENSIONS``, called
 with positional arguments and a per-extension logger under ``azure_functions_worker``, app
 pre before function pre, function post before app post, hook errors logged and swallowed,
