@@ -397,6 +397,34 @@ def test_framework_base_defines_no_registration_in_a_fresh_process(tmp_path: Any
     assert json.loads(out.stdout) == {}
 
 
+@pytest.mark.contract("C21")
+def test_pre_hook_function_and_post_hook_share_one_context_object(
+    extensions_enabled: None,
+) -> None:
+    seen: List[Any] = []
+
+    class Stash(AppExtensionBase):
+        @classmethod
+        def pre_invocation_app_level(
+            cls, logger: Any, context: Any, func_args: Any, *a: Any, **k: Any
+        ) -> None:
+            context.stashed = "from pre"
+
+        @classmethod
+        def post_invocation_app_level(
+            cls, logger: Any, context: Any, func_args: Any, ret: Any, *a: Any, **k: Any
+        ) -> None:
+            seen.append((context, context.stashed))
+
+    def main(context: Any) -> Any:
+        return context
+
+    context = make_context("f")
+    returned = Dispatcher().invoke(main, {"context": context}, context)
+    assert returned is context
+    assert seen == [(context, "from pre")]
+
+
 @pytest.mark.contract("C7")
 def test_function_is_called_directly_when_extensions_disabled() -> None:
     calls: List[Any] = []
