@@ -95,15 +95,15 @@ class OpenCensusExtension(WorkerExtension):
         with context.tracer.span("parent"):
             ...
 
-    Options (``configure()`` checks them all and raises naming the bad one; app settings
-    apply when an option is not passed): ``connection_string``
-    (``APPLICATIONINSIGHTS_CONNECTION_STRING``), ``exporter`` (``'azure'``, ``'jsonl'``,
-    ``'console'``, ``'none'`` or an exporter object), ``jsonl_path``, ``sampling_rate``,
-    ``honor_unsampled_parent``, ``cloud_role_name`` (``WEBSITE_SITE_NAME``),
-    ``trace_requests``, ``redact_query_params``, ``queue_capacity``, ``only``/``exclude``,
-    and every keyword option of ``opencensus.ext.azure``'s ``AzureExporter``
-    (``export_interval``, ``enable_local_storage``, ...), passed to it unchanged. Any
-    other name is rejected.
+    Options (``configure()`` checks them all and raises naming the bad one; the app setting
+    ``PYTHON_WORKER_EXTENSION_OPENCENSUS_<NAME>`` applies when an option is not passed):
+    ``connection_string`` (else ``APPLICATIONINSIGHTS_CONNECTION_STRING``), ``exporter``
+    (``'azure'``, ``'jsonl'``, ``'console'``, ``'none'`` or an exporter object),
+    ``jsonl_path``, ``sampling_rate``, ``honor_unsampled_parent``, ``cloud_role_name``
+    (else ``WEBSITE_SITE_NAME``), ``trace_requests``, ``redact_query_params``,
+    ``queue_capacity``, ``only``/``exclude``, and every keyword option of
+    ``opencensus.ext.azure``'s ``AzureExporter`` (``export_interval``,
+    ``enable_local_storage``, ...), passed to it unchanged. Any other name is rejected.
 
     Limitations: the worker runs no post hook for a function that raises, so without the
     framework's error phase the failure is recorded without exception details, when the
