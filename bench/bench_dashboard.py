@@ -4,9 +4,10 @@ same app served with the dashboard on (the default) and off (``--no-dashboard``)
 Two apps: the hello-world app without extensions, and the sample with all four extensions
 (spans dropped: exporter ``none``), where the dashboard also keeps hook timings, log lines
 and spans. Each variant runs in its own host process on 127.0.0.1, its console to
-/dev/null; the load generator keeps 16 keep-alive connections busy. Within each repeat the
-four variants take turns, so that machine noise hits them alike; the ratio of on to off for
-the same app, with the repeats' spread, is the figure to read.
+/dev/null; ``wrk`` (or ``loadgen.py`` where wrk is missing) keeps 16 keep-alive
+connections busy. Within each repeat the four variants take turns, so that machine noise
+hits them alike; the ratio of on to off for the same app, with the repeats' spread, is the
+figure to read.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
-from .bench_host import ALL_APP, ALL_ENV, APPS, _free_port, _wait_until_listening
+from . import wrk
+from .bench_host import ALL_APP, ALL_ENV, APPS, _free_port, _load, _wait_until_listening
 from .harness import Row, Table, progress
 from .loadgen import LoadResult, run_load
 
@@ -70,8 +72,8 @@ def _checked(label: str, result: LoadResult) -> LoadResult:
 
 
 def run(quick: bool = False) -> List[Table]:
-    requests = 1500 if quick else 6000
     repeats = 3 if quick else 5
+    generator = "wrk, 1 thread" if wrk.available() else "loadgen.py (wrk not installed)"
     results: Dict[str, List[LoadResult]] = {label: [] for label in VARIANTS}
     with _hosts() as urls:
         for label, url in urls.items():
@@ -80,9 +82,8 @@ def run(quick: bool = False) -> List[Table]:
         for repeat in range(repeats):
             for label, url in urls.items():
                 progress(f"dashboard: repeat {repeat + 1}/{repeats}, {label}")
-                result = run_load(url, requests=requests, connections=16, max_seconds=30.0)
-                results[label].append(_checked(label, result))
-    note = f"{requests} requests x {repeats} repeats, 16 connections"
+                results[label].append(_checked(label, _load(url, quick)))
+    note = f"{generator}, {repeats} repeats, 16 connections"
     tables = []
     for off, on, title in (
         (PLAIN_OFF, PLAIN_ON, "Dashboard cost, no browser open: plain host"),
