@@ -256,6 +256,43 @@ def test_settings_file_that_stops_the_host(write_app: AppWriter) -> None:
     assert "func settings decrypt" in problem.message + problem.fix
 
 
+def test_app_that_fails_to_import(write_app: AppWriter) -> None:
+    report = check(write_app, {"function_app.py": "import nothing_such_module\n" + CLEAN_APP})
+    problem = only_problem(report, "app-load-failed")
+    assert problem.file == "function_app.py"
+    assert "function_app.py, line 1: ModuleNotFoundError" in problem.message
+
+
+def test_route_the_host_rejects(write_app: AppWriter) -> None:
+    report = check(
+        write_app, {"function_app.py": CLEAN_APP.replace('route="hello"', 'route="a/{*rest}/b"')}
+    )
+    problem = only_problem(report, "route-invalid")
+    assert problem.file == "function_app.py"
+    assert "a catch-all must be the last segment" in problem.message
+
+
+def test_cors_browsers_refuse(write_app: AppWriter) -> None:
+    report = check(
+        write_app,
+        {
+            "local.settings.json": '{"Values": {"PYTHON_ENABLE_WORKER_EXTENSIONS": "1"},'
+            ' "Host": {"CORS": "*", "CORSCredentials": true}}'
+        },
+    )
+    problem = only_problem(report, "cors-invalid")
+    assert problem.file == "local.settings.json"
+    assert problem.fix.startswith("list the origins")
+
+
+def test_unreadable_python_version_file(write_app: AppWriter) -> None:
+    report = check(write_app, {".python-version": "system\n"})
+    problem = only_problem(report, "python-version-unreadable")
+    assert problem.file == ".python-version" and problem.severity == "warning"
+    assert "MAJOR.MINOR" in problem.fix
+    assert report.python_source == "the interpreter running the check"
+
+
 def test_command_line_text_json_and_exit_codes(write_app: AppWriter, tmp_path: Path) -> None:
     app = write_app({**CLEAN_FILES, "requirements.txt": "azure-functions\n"})
     command = [sys.executable, "-m", "python_worker_extension_framework", "check", str(app)]

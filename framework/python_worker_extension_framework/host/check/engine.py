@@ -71,8 +71,9 @@ def _source_file(obj: Any, app_dir: Path) -> str:
 
 
 def _files_mentioning(app_dir: Path, text: str) -> str:
-    """The first of the app's own Python files whose source mentions ``text``."""
-    for path in sorted(app_dir.rglob("*.py")):
+    """The first of the app's own Python files (or function.json files) mentioning ``text``."""
+    candidates = [*app_dir.rglob("*.py"), *app_dir.glob("*/function.json")]
+    for path in sorted(candidates):
         if any(part.startswith(".") or part in ("__pycache__", ".venv") for part in path.parts):
             continue
         try:
@@ -127,7 +128,8 @@ class _Checker:
             message, fix = _split_fix(str(exc), f"correct {file} as the message says")
             self.add(ERROR, "app-load-failed", file, message, fix)
         except RouteTemplateError as exc:
-            file = _file_named_in(str(exc), self.app_dir, "(the app)")
+            template = re.match(r"route '([^']*)'", str(exc))
+            file = _files_mentioning(self.app_dir, template.group(1)) if template else "(routes)"
             message, fix = _split_fix(str(exc), "correct the route template")
             self.add(ERROR, "route-invalid", file, message, fix)
         return None
