@@ -35,6 +35,7 @@ run: $(STAMP)
 	$(BIN)/funcext start $(RUN_APP)
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || echo "[bench] wrk could not be installed: the host numbers use the Python load generator"
 	$(BIN)/python -m pip install -q -r bench/requirements.txt $(foreach e,$(EXTENSIONS),$(if $(shell grep -l '"bench"' $(e)/setup.py),-e '$(e)[bench]'))
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -17,7 +17,7 @@ needs, and subclasses fill in the private ``_on_*`` methods:
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Dict, List, Optional, Sequence
 
 from azure.functions import AppExtensionBase, ExtensionMeta
 
@@ -66,6 +66,10 @@ class Invocation:
         return str(self.context.invocation_id)
 
 
+def _runs_everywhere(settings: Settings) -> bool:
+    return settings["only"] is None and settings["exclude"] is None
+
+
 class _FrameworkExtensionMeta(ExtensionMeta):
     """Registers subclasses as the SDK does, checks them, and skips marked base classes."""
 
@@ -98,6 +102,9 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     _settings: ClassVar[Optional[Settings]] = None
     _configured: ClassVar[bool] = False
     _inactive_reason: ClassVar[Optional[str]] = None
+    # Whether the extension runs for every function (no filter, not inactive); None until
+    # the settings are resolved. Spares the filter check on every invocation.
+    _everywhere: ClassVar[Optional[bool]] = None
     _state_key: ClassVar[str] = ""
 
     # -- set-up ---------------------------------------------------------------------------
@@ -110,6 +117,7 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         cls._settings = None
         cls._configured = False
         cls._inactive_reason = None
+        cls._everywhere = None
 
     @classmethod
     def all_options(cls) -> Sequence[Option]:
@@ -130,12 +138,14 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         cls._settings = settings
         cls._configured = True
         cls._inactive_reason = None
+        cls._everywhere = _runs_everywhere(settings)
 
     @classmethod
     def settings(cls) -> Settings:
         """The resolved options: from ``configure()``, or app settings and defaults."""
         if cls._settings is None:
             cls._settings = cls._default_settings()
+            cls._everywhere = cls._inactive_reason is None and _runs_everywhere(cls._settings)
         return cls._settings
 
     @classmethod
@@ -161,10 +171,15 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         cls._settings = None
         cls._configured = False
         cls._inactive_reason = None
+        cls._everywhere = None
 
     @classmethod
     def applies_to(cls, function_name: str) -> bool:
         """Whether the extension runs for this function (``only`` / ``exclude``)."""
+        if cls._everywhere is None:
+            cls.settings()
+        if cls._everywhere:
+            return True
         settings = cls.settings()
         if cls._inactive_reason is not None:
             return False
@@ -272,8 +287,3 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
         """After the function raised (framework error phase only; the worker has none)."""
-
-
-def option_values(extension: type[WorkerExtension]) -> Mapping[str, Any]:
-    """The resolved options of an extension as a plain dict (for diagnostics)."""
-    return dict(extension.settings())
