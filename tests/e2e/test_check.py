@@ -323,3 +323,13 @@ def test_assert_app_is_clean_lists_the_problems(write_app: AppWriter) -> None:
     app = write_app({**CLEAN_FILES, "local.settings.json": '{"Values": {}}'})
     with pytest.raises(AssertionError, match=r"1 problem\(s\)(.|\n)*PYTHON_ENABLE_WORKER"):
         assert_app_is_clean(app)
+
+
+def test_route_constraints_funcext_cannot_check_are_warned(write_app: AppWriter) -> None:
+    report = check(
+        write_app,
+        {"function_app.py": CLEAN_APP.replace('route="hello"', 'route="hello/{id:minlength(3)}"')},
+    )
+    problem = only_problem(report, "start-warning")
+    assert problem.severity == "warning" and report.exit_code == 0
+    assert "constraint 'minlength(3)'" in problem.message

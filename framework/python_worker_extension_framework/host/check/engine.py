@@ -140,15 +140,9 @@ class _Checker:
         for warning in host.settings.core_tools.warnings:
             message, fix = _split_fix(warning, "remove the entry")
             self.add(WARNING, "local-settings-ignored", LOCAL_SETTINGS, message, fix)
-        for note in host.route_notes():
-            self.add(
-                WARNING,
-                "route-constraint-unchecked",
-                "(routes)",
-                note,
-                "test the constraint in the function, or expect Azure to answer 404 where "
-                "funcext calls the function",
-            )
+        for note in _start_notes(host):
+            message, fix = _split_fix(note, "see the message; funcext start warns about it too")
+            self.add(WARNING, "start-warning", "(routes and bindings)", message, fix)
         core_tools = host.settings.core_tools
         if core_tools.cors:
             try:
@@ -385,6 +379,13 @@ class _Checker:
                         "in Azure cannot resolve the requirements.",
                         f"pin a version {distribution} accepts ({wanted}), or drop the pin",
                     )
+
+
+def _start_notes(host: Any) -> List[str]:
+    """The warnings ``funcext start`` prints about routes (and, where the host names them,
+    binding types): ``FunctionHost.start_notes`` when it exists, else its route notes."""
+    notes = getattr(host, "start_notes", None) or host.route_notes
+    return list(notes())
 
 
 def _function_level_extensions() -> List[Tuple[str, Any]]:
