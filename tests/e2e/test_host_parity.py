@@ -242,6 +242,7 @@ def test_system_lines_are_hidden_without_verbose(write_app: AppWriter) -> None:
     output = _hook_lines(write_app, verbose=False)
     assert "chatty pre hook" not in output
     assert "post hook broke" not in output
+    assert output.count("An extension's hook failed; the error went to the system log") == 1
     assert "chatty through its own logger" in output
     assert "ValueError: always fails" in output
     assert "in Azure this stack trace also contains the Python worker's frames" in output

@@ -31,7 +31,8 @@ class _Formatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
-        text = system_logs.tag(super().format(record), record, self.colour)
+        hint = system_logs.hint_of(record)
+        text = hint or system_logs.tag(super().format(record), record, self.colour)
         return f"[{stamp:%Y-%m-%dT%H:%M:%S}.{stamp.microsecond // 1000:03d}Z] {text}"
 
 

@@ -18,6 +18,11 @@ from ..core.hooks import WORKER_LOGGER_PREFIX
 
 TAG = "[System]"
 MARK = "funcext_system"  # the record attribute the console's formatter reads
+HINT = "hint"
+HINT_TEXT = (
+    "An extension's hook failed; the error went to the system log, which Azure does not show "
+    "in your traces either. Run with --verbose to see it (shown once)."
+)
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 
 
@@ -27,19 +32,28 @@ def is_system_record(record: logging.LogRecord) -> bool:
 
 
 class SystemLogFilter(logging.Filter):
-    """Drops system records, or (``show=True``) marks them for the formatter to tag."""
+    """Drops system records, or (``show=True``) marks them for the formatter to tag.
+
+    When hiding, the first hidden error is replaced by a one-line hint, so a failing hook is
+    never entirely silent locally.
+    """
 
     def __init__(self, show: bool) -> None:
         super().__init__()
         self.show = show
+        self.hinted = False
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not is_system_record(record):
             return True
-        if not self.show:
-            return False
-        setattr(record, MARK, True)
-        return True
+        if self.show:
+            setattr(record, MARK, True)
+            return True
+        if record.levelno >= logging.ERROR and not self.hinted:
+            self.hinted = True
+            setattr(record, MARK, HINT)
+            return True
+        return False
 
 
 def wants_colour(stream: IO[str]) -> bool:
@@ -48,9 +62,14 @@ def wants_colour(stream: IO[str]) -> bool:
     return bool(isatty and isatty()) and "NO_COLOR" not in os.environ
 
 
+def hint_of(record: logging.LogRecord) -> str | None:
+    """The hint that stands for a hidden error record, if the filter chose this one."""
+    return HINT_TEXT if getattr(record, MARK, None) == HINT else None
+
+
 def tag(text: str, record: logging.LogRecord, colour: bool) -> str:
     """``text`` with the System tag (and dimmed) when the filter marked the record."""
-    if not getattr(record, MARK, False):
+    if getattr(record, MARK, None) is not True:
         return text
     tagged = f"{TAG} {text}"
     return f"{_DIM}{tagged}{_RESET}" if colour else tagged

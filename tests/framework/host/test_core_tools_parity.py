@@ -143,3 +143,5 @@ def test_worker_logger_lines_are_system_lines(console_stream: io.StringIO, verbo
         assert "\x1b[" not in console_stream.getvalue()  # not a terminal: no colour codes
     else:
         assert system == []
+        # the hidden error is stood for by a hint, once, without its text
+        assert sum("Run with --verbose to see it" in line for line in lines) == 1
