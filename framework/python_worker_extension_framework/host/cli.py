@@ -22,7 +22,6 @@ from .loader import AppLoadError
 from .routing import RouteTemplateError
 from .settings import AppConfigError
 from .timers import TimerConfigError
-from .versions import version_text
 
 DEFAULT_PORT = start_options.DEFAULT_PORT
 DEFAULT_HOST = "127.0.0.1"
@@ -92,6 +91,8 @@ class _VersionAction(argparse.Action):
         )
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from .versions import version_text  # importlib.metadata: only when asked
+
         print(version_text())
         parser.exit()
 
