@@ -133,6 +133,11 @@ def test_flags_override_the_host_section_and_select_functions(write_app: AppWrit
         )
         assert "access-control-allow-origin" not in replaced.headers
         assert client.get(host.url("api/db")).status_code == 404  # not chosen
+        admin = client.options(
+            host.url("admin/functions/tick"),
+            headers={"Origin": "http://other.test", "Access-Control-Request-Method": "POST"},
+        )
+        assert "access-control-allow-origin" not in admin.headers  # no web page runs timers
         listed = host.output.split("Functions:", 1)[1].split("For non-HTTP", 1)[0]
     assert re.findall(r"^\[[^\]]+\]\s+(\w+):", listed, flags=re.M) == ["hello", "tick"]
     assert "tick: timerTrigger (schedule '0 0 0 1 1 *', next " in listed

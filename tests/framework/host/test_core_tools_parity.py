@@ -145,3 +145,21 @@ def test_worker_logger_lines_are_system_lines(console_stream: io.StringIO, verbo
         assert system == []
         # the hidden error is stood for by a hint, once, without its text
         assert sum("Run with --verbose to see it" in line for line in lines) == 1
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_system_lines_are_dimmed_on_a_terminal(
+    console_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    console.install_console(verbose=True, stream=terminal)
+    logging.getLogger(worker_extension_logger_name("Probe")).info("dim me")
+    logging.getLogger("python_worker_extension_probe").info("not me")
+    text = terminal.getvalue()
+    assert "\x1b[2m[System] dim me\x1b[0m" in text
+    assert "] not me" in text and text.count("\x1b[2m") == 1

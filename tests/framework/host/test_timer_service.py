@@ -6,12 +6,15 @@ import asyncio
 import datetime
 from typing import Any, List, Tuple
 
+import pytest
 from azure.functions.timer import TimerRequest
 from python_worker_extension_framework.host.loader import FunctionSpec
 from python_worker_extension_framework.host.ncrontab import parse_schedule
 from python_worker_extension_framework.host.timers import (
+    TimerConfigError,
     TimerFunction,
     TimerService,
+    time_zone_warnings,
     timer_function,
 )
 
@@ -124,3 +127,14 @@ def test_stop_cancels_a_waiting_schedule() -> None:
         assert all(task.done() for task in service.tasks)
 
     asyncio.run(main())
+
+
+def test_a_bad_schedule_names_the_function_and_its_file() -> None:
+    with pytest.raises(TimerConfigError, match=r"function_app\.py: timer function 'tick'.*six"):
+        timer_function(spec("0 0 * *"), environ={})
+
+
+def test_website_time_zone_is_named_because_schedules_run_in_utc() -> None:
+    assert time_zone_warnings({}) == []
+    (warning,) = time_zone_warnings({"WEBSITE_TIME_ZONE": "Europe/Paris"})
+    assert "'Europe/Paris'" in warning and "UTC" in warning
