@@ -4,9 +4,9 @@ their schedules.
 Each timer function's ``schedule`` is checked at start (a schedule Azure would reject stops
 the start, naming the function and the fix) and shown in the function list. A function with
 ``runOnStartup`` runs once when the host starts, as under ``func start``. With
-``--run-timers`` every timer function also runs on its schedule, evaluated in UTC as Azure
-does unless ``WEBSITE_TIME_ZONE`` is set. Runs of one function never overlap: the next
-occurrence is awaited after the previous run ends.
+``--run-timers`` every timer function also runs on its schedule, evaluated in UTC (Azure's
+default; a ``WEBSITE_TIME_ZONE`` setting is named in a warning, not applied). Runs of one
+function never overlap: the next occurrence is awaited after the previous run ends.
 
 ``past_due``: in Azure the schedule monitor (in the storage account) sets it when an
 occurrence was missed, for example while the app was stopped, and runs the function at once.
