@@ -26,6 +26,7 @@ from ...toolkit import span_feed
 from ..loader import FunctionSpec
 from ..observation import InvocationObserver, current_invocation, enter_invocation, leave_invocation
 from ..runtime import FunctionTimeout, Outcome, format_user_traceback
+from ..system_logs import is_system_record
 from .records import (
     FAILED,
     HOST,
@@ -43,7 +44,6 @@ from .records import (
 )
 from .store import InvocationStore
 
-SYSTEM_LOGGER_PREFIX = "azure_functions_worker"
 HOST_LOGGER_NAME = "funcext"
 
 
@@ -232,7 +232,7 @@ class LogCapture(logging.Handler):
         except Exception:
             message = str(record.msg)
         name = record.name
-        if name == SYSTEM_LOGGER_PREFIX or name.startswith(SYSTEM_LOGGER_PREFIX + "."):
+        if is_system_record(record):  # as the console sorts them
             category = SYSTEM
         elif name == HOST_LOGGER_NAME or name.startswith(HOST_LOGGER_NAME + "."):
             category = HOST
