@@ -4,10 +4,12 @@ how it streams, and that each invocation gets exactly its own log lines, spans a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -53,6 +55,33 @@ async def slow(req: func.HttpRequest) -> str:
 def sample() -> Iterator[RunningHost]:
     with running_host(SAMPLE) as host:
         yield host
+
+
+@contextlib.contextmanager
+def watching(host: RunningHost) -> Iterator[None]:
+    """A page's event stream held open (as a browser tab would), so that invocations are
+    recorded in detail; closed on exit."""
+    opened = threading.Event()
+    stop = threading.Event()
+
+    def follow() -> None:
+        with (
+            httpx.Client(timeout=None) as client,
+            client.stream("GET", host.url("/_funcext/api/stream")) as stream,
+        ):
+            for line in stream.iter_lines():
+                if line.startswith("event: snapshot"):
+                    opened.set()
+                if stop.is_set():
+                    return
+
+    reader = threading.Thread(target=follow, daemon=True)
+    reader.start()
+    assert opened.wait(15), "the event stream did not open"
+    try:
+        yield
+    finally:
+        stop.set()  # the reader leaves at its next line (a batch or a keep-alive)
 
 
 def _invocations(host: RunningHost) -> Dict[str, Any]:
@@ -116,7 +145,8 @@ def test_concurrent_invocations_each_keep_their_own_log_lines_spans_and_hooks(
             )
         return [answer.status_code for answer in answers]
 
-    assert asyncio.run(call_all()) == [200] * len(names)
+    with watching(sample):
+        assert asyncio.run(call_all()) == [200] * len(names)
     rows = {
         row["route"].split("name=")[1]: row
         for row in _invocations(sample)["invocations"]
@@ -206,7 +236,7 @@ def test_a_raising_hook_is_shown_with_its_error_and_its_system_log_line(
     write_app: AppWriter,
 ) -> None:
     app = write_app({"function_app.py": BROKEN_HOOK_APP, "local.settings.json": ENABLED_SETTINGS})
-    with running_host(app) as host:
+    with running_host(app) as host, watching(host):
         assert httpx.get(host.url("/api/ok")).text == "ok"
         host.wait_for(r"Executed 'Functions\.ok'")
         (row,) = _invocations(host)["invocations"]
@@ -274,3 +304,20 @@ def test_a_capacity_below_one_is_refused_at_start(write_app: AppWriter) -> None:
     )
     assert done.returncode == 2
     assert "--dashboard-capacity must be 1 or more, got 0" in done.stderr
+
+
+def test_with_no_page_open_only_the_outcome_is_recorded(write_app: AppWriter) -> None:
+    app = write_app({"function_app.py": BROKEN_HOOK_APP, "local.settings.json": ENABLED_SETTINGS})
+    with running_host(app) as host:
+        httpx.get(host.url("/api/ok?before=1"))
+        with watching(host):
+            httpx.get(host.url("/api/ok?during=1"))
+            host.wait_for(r"Executed 'Functions\.ok'", count=2)
+        rows = {row["route"]: row for row in _invocations(host)["invocations"]}
+        before = _detail(host, rows["/api/ok?before=1"]["id"])
+        during = _detail(host, rows["/api/ok?during=1"]["id"])
+    assert (before["status"], before["outcome"], before["detailed"]) == (200, "succeeded", False)
+    assert "hooks" not in before and "logs" not in before and "request" not in before
+    assert during["detailed"] is True
+    assert [line["message"] for line in during["logs"] if line["category"] == "user"] == ["ran ok"]
+    assert during["hooks"] and during["response"]["body"] == "ok"

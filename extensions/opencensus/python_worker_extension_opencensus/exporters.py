@@ -34,6 +34,7 @@ _log = logging.getLogger(LOGGER_NAME)
 ERROR_LOG_INTERVAL_SECONDS = 60.0
 EXIT_FLUSH_SECONDS = 2.0
 _SPAN_KINDS = {0: "unspecified", 1: "server", 2: "client"}
+_FEED_KINDS = {0: "internal", 1: "server", 2: "client"}
 
 
 class Counters:
@@ -132,19 +133,34 @@ class CapturingExporter(Exporter):  # type: ignore[misc]
             self.spans.clear()
 
 
+# The epoch seconds of the last whole second parsed: spans of one invocation (and of every
+# invocation in that second) share it, so most stamps cost a string compare, not a parse.
+_second_cache = ("", 0.0)
+
+
 def _epoch_seconds(stamp: Optional[str]) -> float:
     """An opencensus time (``YYYY-MM-DDTHH:MM:SS.ffffffZ``, UTC) as seconds since the epoch."""
-    try:
-        moment = datetime.datetime.fromisoformat(str(stamp).rstrip("Z"))
-    except ValueError:
-        return 0.0
-    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
+    global _second_cache
+    whole, _, fraction = str(stamp).rstrip("Z").partition(".")
+    cached = _second_cache
+    if cached[0] != whole:
+        try:
+            moment = datetime.datetime.fromisoformat(whole)
+        except ValueError:
+            return 0.0
+        cached = (whole, moment.replace(tzinfo=datetime.timezone.utc).timestamp())
+        _second_cache = cached
+    if fraction.isdigit():
+        return cached[1] + int(fraction[:6].ljust(6, "0")) / 1e6
+    return cached[1]
 
 
 def finished_span(data: SpanData) -> span_feed.FinishedSpan:
-    """One exported span as the framework's span feed carries it."""
+    """One exported span as the framework's span feed carries it (its attributes mapping
+    shared, not copied: an exported span no longer changes)."""
     status = data.status
     start = _epoch_seconds(data.start_time)
+    annotations = data.annotations
     return span_feed.FinishedSpan(
         name=str(data.name),
         trace_id=data.context.trace_id if data.context is not None else "",
@@ -152,18 +168,20 @@ def finished_span(data: SpanData) -> span_feed.FinishedSpan:
         parent_span_id=data.parent_span_id or None,
         start=start,
         end=_epoch_seconds(data.end_time) if data.end_time else start,
-        kind=_SPAN_KINDS.get(data.span_kind, "internal").replace("unspecified", "internal"),
+        kind=_FEED_KINDS.get(data.span_kind, "internal"),
         failed=bool(status is not None and status.code),
         status_message=str(status.message or "") if status is not None else "",
-        attributes=dict(data.attributes or {}),
+        attributes=data.attributes or {},
         events=tuple(
             span_feed.SpanEvent(
                 _epoch_seconds(annotation.timestamp),
                 str(annotation.description),
                 dict(getattr(annotation.attributes, "attributes", None) or {}),
             )
-            for annotation in data.annotations or ()
-        ),
+            for annotation in annotations
+        )
+        if annotations
+        else (),
         source="opencensus",
     )
 

@@ -36,7 +36,7 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass
 class SpanEvent:
     """A timed note inside a span (an OpenCensus annotation, an OpenTelemetry event)."""
 
@@ -45,13 +45,16 @@ class SpanEvent:
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass
 class FinishedSpan:
-    """One ended span, in the shape both tracing libraries can fill.
+    """One ended span, in the shape both tracing libraries can fill; read-only once published.
 
     Ids are lower-case hex (32 digits for the trace, 16 for spans); times are seconds
     since the epoch; ``source`` names the library (``"opencensus"``, ``"opentelemetry"``).
-    Attribute values are what the extension recorded, already redacted by it.
+    Attribute values are what the extension recorded, already redacted by it; the mapping
+    may be the library's own (a finished span's attributes no longer change), so listeners
+    must not change it. Not frozen: publishing sits on the invocation's path, and a frozen
+    dataclass costs a ``object.__setattr__`` per field.
     """
 
     name: str

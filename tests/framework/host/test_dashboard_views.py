@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 
+from python_worker_extension_framework.core import HookCall
 from python_worker_extension_framework.host.dashboard import views
 from python_worker_extension_framework.host.dashboard.records import (
     FAILED,
     USER,
     ErrorInfo,
-    HookTiming,
+    HookError,
     HttpExchange,
     InvocationRecord,
     LogLine,
@@ -34,17 +35,18 @@ def _record() -> InvocationRecord:
     )
     record.outcome = FAILED
     record.seconds = 0.010
+    record.detailed = True
     record.http = HttpExchange(
         method="POST",
         url=f"http://127.0.0.1:7071/api/hello?name=Ann&code={QUERY_SECRET}",
-        headers=(
-            ("x-functions-key", KEY_SECRET),
-            ("content-type", "application/x-www-form-urlencoded"),
-        ),
+        headers={
+            "x-functions-key": KEY_SECRET,
+            "content-type": "application/x-www-form-urlencoded",
+        },
         body=f"password={BODY_SECRET}&name=Ann".encode(),
         body_size=40,
         status=500,
-        response_headers=(("content-type", "application/json"),),
+        response_headers=[(b"content-type", b"application/json")],
         response_body=json.dumps({"echo": KEY_SECRET, "token": "t-secret-000000"}).encode(),
         response_size=60,
     )
@@ -55,7 +57,7 @@ def _record() -> InvocationRecord:
         )
     )
     record.hooks.append(
-        HookTiming("pre_invocation_app_level", "Ext", 0.001, f"ValueError: {KEY_SECRET}")
+        HookCall("pre_invocation_app_level", "Ext", 0.001, HookError(f"ValueError: {KEY_SECRET}"))
     )
     record.error = ErrorInfo(
         "ValueError", f"bad key {KEY_SECRET}", f"Traceback ...\nValueError: bad key {KEY_SECRET}"
@@ -92,8 +94,8 @@ def test_hook_phases_and_the_functions_own_time() -> None:
     store = InvocationStore()
     record = _record()
     record.hooks = [
-        HookTiming("pre_invocation_app_level", "A", 0.002),
-        HookTiming("on_invocation_error_app_level", "A", 0.003),
+        HookCall("pre_invocation_app_level", "A", 0.002),
+        HookCall("on_invocation_error_app_level", "A", 0.003),
     ]
     store.add(record)
     detail = views.detail(record, store)

@@ -10,13 +10,11 @@ JavaScript written here, shipped in the wheel.
 
 from __future__ import annotations
 
-import logging
-from typing import Callable, Optional
+from typing import Callable
 
-from ...toolkit import span_feed
 from ..runtime import FunctionHost
 from .app import PREFIX, ASGIApp, DashboardApp
-from .collector import Collector, LogCapture
+from .collector import Collector, DetailSwitch, LogCapture
 from .store import DEFAULT_CAPACITY, InvocationStore
 
 __all__ = ["DEFAULT_CAPACITY", "PREFIX", "Dashboard"]
@@ -28,27 +26,27 @@ class Dashboard:
     def __init__(self, capacity: int = DEFAULT_CAPACITY, bound_address: str = "127.0.0.1") -> None:
         self.store = InvocationStore(capacity)
         self.collector = Collector(self.store)
+        self.detail = DetailSwitch(self.collector, LogCapture(self.collector))
         self.bound_address = bound_address
-        self._log_capture: Optional[LogCapture] = None
-        self._unsubscribe: Optional[Callable[[], None]] = None
         self._stopping: Callable[[], bool] = lambda: False
 
     @classmethod
     def attach(
         cls, host: FunctionHost, bound_address: str, capacity: int = DEFAULT_CAPACITY
     ) -> Dashboard:
-        """Start following ``host``'s invocations, their log records and their spans."""
+        """Start following ``host``'s invocations (in detail while a page is open)."""
         dashboard = cls(capacity, bound_address)
         host.observer = dashboard.collector
-        dashboard._log_capture = LogCapture(dashboard.collector)
-        logging.getLogger().addHandler(dashboard._log_capture)
-        dashboard._unsubscribe = span_feed.subscribe(dashboard.collector.spans_finished)
         return dashboard
 
     def wrap(self, app: ASGIApp) -> DashboardApp:
         """``app`` with the dashboard served in front of it."""
         return DashboardApp(
-            app, self.collector, bound_address=self.bound_address, stopping=self.stopping
+            app,
+            self.collector,
+            detail=self.detail,
+            bound_address=self.bound_address,
+            stopping=self.stopping,
         )
 
     def stop_streams_when(self, stopping: Callable[[], bool]) -> None:
@@ -60,9 +58,4 @@ class Dashboard:
         return self._stopping()
 
     def detach(self) -> None:
-        if self._log_capture is not None:
-            logging.getLogger().removeHandler(self._log_capture)
-            self._log_capture = None
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        self.detail.turn_off()

@@ -11,8 +11,9 @@ Endpoints (``GET`` only; every one behind ``guard.refusal``):
   of new invocations at most every ``BATCH_INTERVAL`` seconds while there are any. A page
   that falls behind gets a fresh ``snapshot``. Streams end when the server stops.
 
-Every other request goes to the host's app unchanged; only its ``send`` is watched (status,
-headers and the first bytes of the body), for the invocation it ran.
+Every other request goes to the host's app unchanged; only its ``send`` is watched (the
+status; while detail is recorded, also the headers and the first bytes of the body), for
+the invocation it ran. An open stream turns detail recording on (``DetailSwitch``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from importlib import resources
 from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
 
 from . import views
-from .collector import Collector, ResponseCapture, current_request
+from .collector import Collector, DetailSwitch, ResponseCapture, current_request
 from .guard import refusal
 from .store import InvocationStore
 
@@ -97,12 +98,14 @@ class DashboardApp:
         inner: ASGIApp,
         collector: Collector,
         *,
+        detail: Optional[DetailSwitch] = None,
         bound_address: str = "127.0.0.1",
         stopping: Callable[[], bool] = lambda: False,
     ) -> None:
         self.inner = inner
         self.collector = collector
         self.store: InvocationStore = collector.store
+        self.detail = detail
         self.bound_address = bound_address
         self.stopping = stopping
         self.assets = _load_assets()
@@ -118,12 +121,12 @@ class DashboardApp:
             return
         capture = ResponseCapture()
         token = current_request.set(capture)
+        detailed = self.collector.detailed
 
         async def watched_send(message: Message) -> None:
-            kind = message["type"]
-            if kind == "http.response.start":
+            if message["type"] == "http.response.start":
                 capture.started(int(message["status"]), message.get("headers") or ())
-            elif kind == "http.response.body":
+            elif detailed:
                 capture.chunk(message.get("body", b""))
             await send(message)
 
@@ -180,6 +183,8 @@ class DashboardApp:
             await _answer(send, 503, b"Too many open dashboards.", extra=[("retry-after", "5")])
             return
         self.streams += 1
+        if self.detail is not None:
+            self.detail.page_opened()
         subscriber = self.store.subscribe()
         gone = asyncio.Event()
 
@@ -210,6 +215,8 @@ class DashboardApp:
         finally:
             self.store.unsubscribe(subscriber)
             self.streams -= 1
+            if self.detail is not None:
+                self.detail.page_closed()
             watcher.cancel()
             with contextlib.suppress(Exception):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -10,15 +10,22 @@ ended when the invocation was collected) find it by trace id.
 An HTTP invocation is complete only once its answer is sent: the ASGI layer
 (``app.py``) opens a ``ResponseCapture`` per request; the collector links the request's
 invocation to it, and the capture files the record with the response.
+
+Detail costs time on every invocation, so it is recorded only while someone looks
+(``DetailSwitch``): while a dashboard page is open, and for ``DETAIL_GRACE_SECONDS`` after
+the last one closes. Otherwise an invocation keeps what its list row and figures need (the
+function, request line, status, outcome, duration, attempt and error), no hook timing is
+asked of the dispatcher, no log handler is installed and nobody listens to the span feed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ...core import HookTrace
 from ...core.context import InvocationContext
@@ -37,7 +44,7 @@ from .records import (
     TIMED_OUT,
     USER,
     ErrorInfo,
-    HookTiming,
+    HookError,
     HttpExchange,
     InvocationRecord,
     LogLine,
@@ -53,13 +60,13 @@ class ResponseCapture:
 
     records: List[InvocationRecord] = field(default_factory=list)
     status: Optional[int] = None
-    headers: Tuple[Tuple[str, str], ...] = ()
+    headers: Sequence[Tuple[bytes, bytes]] = ()
     body: bytearray = field(default_factory=bytearray)
     size: int = 0
 
     def started(self, status: int, headers: Sequence[Tuple[bytes, bytes]]) -> None:
         self.status = status
-        self.headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers)
+        self.headers = headers
 
     def chunk(self, body: bytes) -> None:
         self.size += len(body)
@@ -83,13 +90,15 @@ def _trace_id(context: InvocationContext) -> str:
     return parts[1] if len(parts) == 4 else ""
 
 
-def _http_exchange(request: Any) -> Optional[HttpExchange]:
+def _http_exchange(request: Any, detailed: bool) -> Optional[HttpExchange]:
     try:
+        if not detailed:  # the request line only
+            return HttpExchange(str(request.method), str(request.url), {}, b"", 0)
         body = request.get_body() or b""
         return HttpExchange(
             method=str(request.method),
             url=str(request.url),
-            headers=tuple((str(k), str(v)) for k, v in request.headers.items()),
+            headers=request.headers,
             body=bytes(body[:MAX_BODY_BYTES]),
             body_size=len(body),
         )
@@ -107,6 +116,7 @@ class Collector(InvocationObserver):
     def __init__(self, store: InvocationStore) -> None:
         self.store = store
         self.active: Dict[str, InvocationRecord] = {}  # while they run
+        self.detailed = False  # set by the DetailSwitch
 
     # -- the runtime's calls ---------------------------------------------------------------
 
@@ -131,14 +141,18 @@ class Collector(InvocationObserver):
             record.run_id = _current_run.get() or record.id
             if spec.retry is not None:
                 record.policy_delay = spec.retry.delay_before(retry_count)
+        detailed = self.detailed
         if spec.is_http:
-            record.http = _http_exchange(trigger_value)
+            record.http = _http_exchange(trigger_value, detailed)
             capture = current_request.get()
             if capture is not None:
                 capture.records.append(record)
                 record.awaiting_response = True
-        record.token = enter_invocation(record.id)
         self.active[record.id] = record
+        if not detailed:
+            return None
+        record.detailed = True
+        record.token = enter_invocation(record.id)
         return HookTrace()
 
     def finished(self, outcome: Outcome, trace: Optional[HookTrace]) -> None:
@@ -156,16 +170,10 @@ class Collector(InvocationObserver):
             record.outcome = TIMED_OUT if isinstance(exc, FunctionTimeout) else FAILED
             record.error = ErrorInfo(type(exc).__name__, str(exc), format_user_traceback(exc))
         if trace is not None:
-            record.hooks = [
-                HookTiming(
-                    call.hook,
-                    call.extension,
-                    call.seconds,
-                    _error_text(call.error) if call.error is not None else None,
-                )
-                for call in trace.calls
-            ]
-            trace.calls.clear()  # the hook errors' tracebacks hold frames: let them go
+            record.hooks = trace.calls
+            for call in trace.calls:
+                if call.error is not None:  # its traceback holds frames: keep the text only
+                    call.error = HookError(_error_text(call.error))
         if not record.awaiting_response:
             self.store.add(record)
 
@@ -174,9 +182,10 @@ class Collector(InvocationObserver):
         for record in capture.records:
             if record.http is not None:
                 record.http.status = capture.status
-                record.http.response_headers = capture.headers
-                record.http.response_body = bytes(capture.body)
-                record.http.response_size = capture.size
+                if record.detailed:
+                    record.http.response_headers = capture.headers
+                    record.http.response_body = bytes(capture.body)
+                    record.http.response_size = capture.size
             record.awaiting_response = False
             if record.outcome != "running":
                 self.store.add(record)
@@ -215,6 +224,12 @@ class LogCapture(logging.Handler):
         super().__init__(logging.DEBUG)
         self.collector = collector
 
+    def handle(self, record: logging.LogRecord) -> bool:
+        """``emit`` without the handler's lock: it only appends to the invocation's list,
+        and a record outside any invocation costs one lookup."""
+        self.emit(record)
+        return True
+
     def emit(self, record: logging.LogRecord) -> None:
         invocation_id = current_invocation()
         if invocation_id is None:
@@ -241,3 +256,62 @@ class LogCapture(logging.Handler):
         invocation.add_log(
             LogLine(record.created, record.levelname, name, message[:MAX_LOG_CHARS], category)
         )
+
+
+DETAIL_GRACE_SECONDS = 300.0
+
+
+class DetailSwitch:
+    """Records detail while a dashboard page is open, and for a grace period after the last
+    one closes (a reload, a tab switched away and back), so that an idle host pays nothing
+    for hook timings, log capture or span conversion."""
+
+    def __init__(
+        self,
+        collector: Collector,
+        log_capture: LogCapture,
+        *,
+        grace: float = DETAIL_GRACE_SECONDS,
+    ) -> None:
+        self.collector = collector
+        self.log_capture = log_capture
+        self.grace = grace
+        self.pages = 0
+        self._unsubscribe: Optional[Callable[[], None]] = None
+        self._idle_timer: Optional[asyncio.TimerHandle] = None
+
+    @property
+    def on(self) -> bool:
+        return self.collector.detailed
+
+    def page_opened(self) -> None:
+        self.pages += 1
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        self.turn_on()
+
+    def page_closed(self) -> None:
+        self.pages = max(self.pages - 1, 0)
+        if self.pages == 0 and self.on:
+            loop = asyncio.get_running_loop()
+            self._idle_timer = loop.call_later(self.grace, self._idle)
+
+    def _idle(self) -> None:
+        self._idle_timer = None
+        if self.pages == 0:
+            self.turn_off()
+
+    def turn_on(self) -> None:
+        if self.collector.detailed:
+            return
+        logging.getLogger().addHandler(self.log_capture)
+        self._unsubscribe = span_feed.subscribe(self.collector.spans_finished)
+        self.collector.detailed = True
+
+    def turn_off(self) -> None:
+        self.collector.detailed = False
+        logging.getLogger().removeHandler(self.log_capture)
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None

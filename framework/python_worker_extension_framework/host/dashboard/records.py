@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
+from ...core import HookCall
 from ...toolkit.span_feed import FinishedSpan
 
 MAX_LOG_LINES = 200
@@ -35,21 +36,23 @@ USER = "user"
 
 @dataclass
 class HttpExchange:
-    """The HTTP side of an invocation: the request as it arrived, the response as sent."""
+    """The HTTP side of an invocation: the request as it arrived, the response as sent.
+
+    Headers are kept as they came (the request's mapping, the response's ASGI byte pairs)
+    and decoded only when shown."""
 
     method: str
-    url: str  # path and query, as received
-    headers: Tuple[Tuple[str, str], ...]
+    url: str
+    headers: Mapping[str, str]
     body: bytes  # the first MAX_BODY_BYTES
     body_size: int
     status: Optional[int] = None
-    response_headers: Tuple[Tuple[str, str], ...] = ()
+    response_headers: Sequence[Tuple[bytes, bytes]] = ()
     response_body: bytes = b""
     response_size: int = 0
 
 
-@dataclass
-class LogLine:
+class LogLine(NamedTuple):
     time: float
     level: str
     logger: str
@@ -57,12 +60,9 @@ class LogLine:
     category: str  # SYSTEM, HOST or USER
 
 
-@dataclass
-class HookTiming:
-    hook: str
-    extension: str
-    seconds: float
-    error: Optional[str] = None  # "Type: message" of a hook that raised
+class HookError(Exception):
+    """A hook's exception as text: kept instead of the exception, whose traceback would
+    hold the invocation's frames."""
 
 
 @dataclass
@@ -90,8 +90,9 @@ class InvocationRecord:
     seconds: float = 0.0
     http: Optional[HttpExchange] = None
     awaiting_response: bool = False  # an HTTP invocation is complete once its answer is sent
+    detailed: bool = False  # hooks, log lines, spans and bodies were recorded (a page was open)
     error: Optional[ErrorInfo] = None
-    hooks: List[HookTiming] = field(default_factory=list)
+    hooks: List[HookCall] = field(default_factory=list)  # the dispatcher's, in call order
     logs: List[LogLine] = field(default_factory=list)
     logs_dropped: int = 0
     spans: List[FinishedSpan] = field(default_factory=list)

@@ -10,7 +10,7 @@ so a secret the function echoes or logs is masked there too.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from ...core import _registry as registry
 from ...toolkit import redaction
@@ -37,18 +37,18 @@ class Redacted:
     def text(self, text: Any) -> str:
         return self.findings.scrub(self.redactor.text(str(text), self.findings))
 
-    def headers(self, headers: Sequence[Tuple[str, str]]) -> List[Tuple[str, str]]:
-        masked = self.redactor.headers(dict(headers), self.findings)
+    def headers(self, headers: Mapping[str, str]) -> List[Tuple[str, str]]:
+        masked = self.redactor.headers(headers, self.findings)
         return [(name, self.findings.scrub(value)) for name, value in masked.items()]
 
     def json_value(self, value: Any) -> Any:
         return _scrub_nested(self.redactor.json(value, self.findings), self.findings)
 
-    def body(self, data: bytes, headers: Sequence[Tuple[str, str]]) -> str:
+    def body(self, data: bytes, headers: Mapping[str, str]) -> str:
         """A request or response body preview: form and JSON bodies parsed, text scanned."""
         if not data:
             return ""
-        content_type = next((v for k, v in headers if k.lower() == "content-type"), "").lower()
+        content_type = str(headers.get("content-type", "")).lower()
         text = data.decode("utf-8", errors="replace")
         if "application/x-www-form-urlencoded" in content_type:
             shown = self.redactor.form(text, self.findings)
@@ -67,7 +67,7 @@ class Redacted:
         if http is None:
             return
         self.redactor.url(http.url, self.findings)
-        self.redactor.collect_headers(dict(http.headers), self.findings)
+        self.redactor.collect_headers(http.headers, self.findings)
 
 
 def _scrub_nested(value: Any, findings: redaction.Findings) -> Any:
@@ -78,6 +78,15 @@ def _scrub_nested(value: Any, findings: redaction.Findings) -> Any:
     if isinstance(value, list):
         return [_scrub_nested(item, findings) for item in value]
     return value
+
+
+def _decoded(headers: Sequence[Tuple[bytes, bytes]]) -> Dict[str, str]:
+    """ASGI response headers by lower-case name (repeated ones joined, as HTTP allows)."""
+    decoded: Dict[str, str] = {}
+    for key, value in headers:
+        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        decoded[name] = f"{decoded[name]}, {text}" if name in decoded else text
+    return decoded
 
 
 def _ms(seconds: float) -> float:
@@ -192,45 +201,59 @@ def _span(span: FinishedSpan, origin: float, redacted: Redacted) -> Dict[str, An
 
 
 def detail(record: InvocationRecord, store: InvocationStore) -> Dict[str, Any]:
-    """Everything about one invocation, for its detail view."""
+    """Everything about one invocation, for its detail view: the outcome, error and attempts
+    always; the request and response, hooks, log lines and spans when they were recorded
+    (a dashboard page was open)."""
     redacted = Redacted()
     redacted.prime(record.http)
     view = summary(record)
-    http = record.http
-    if http is not None:
-        view["request"] = {
-            "method": http.method,
-            "url": redacted.url(_path_and_query(http.url)),
-            "headers": redacted.headers(http.headers),
-            "body": redacted.body(http.body, http.headers),
-            "body_size": http.body_size,
-        }
-        view["response"] = {
-            "status": http.status,
-            "headers": redacted.headers(http.response_headers),
-            "body": redacted.body(http.response_body, http.response_headers),
-            "body_size": http.response_size,
-        }
-    internal = _internal_extensions()
-    hooks = [hook for hook in record.hooks if hook.extension not in internal]
-    view["hooks"] = [
-        {
-            "hook": hook.hook,
-            "extension": hook.extension,
-            "phase": _phase(hook.hook),
-            "ms": _ms(hook.seconds),
-            "error": redacted.text(hook.error) if hook.error else None,
-        }
-        for hook in hooks
-    ]
-    view["function_ms"] = _ms(max(record.seconds - sum(h.seconds for h in record.hooks), 0.0))
-    view["error_phase_ran"] = any(hook.hook in _ERROR_HOOKS for hook in record.hooks)
+    view["detailed"] = record.detailed
+    if record.detailed:
+        view.update(_recorded_detail(record, redacted))
     if record.error is not None:
         view["error"] = {
             "type": record.error.type,
             "message": redacted.text(record.error.message),
             "traceback": redacted.text(record.error.traceback),
         }
+    if record.max_retry_count != 0 or record.retry_count > 0:
+        view["attempts"] = _attempts(store.attempts(record.run_id), redacted)
+    return view
+
+
+def _recorded_detail(record: InvocationRecord, redacted: Redacted) -> Dict[str, Any]:
+    view: Dict[str, Any] = {}
+    http = record.http
+    if http is not None:
+        request_headers = {str(k).lower(): str(v) for k, v in http.headers.items()}
+        response_headers = _decoded(http.response_headers)
+        view["request"] = {
+            "method": http.method,
+            "url": redacted.url(_path_and_query(http.url)),
+            "headers": redacted.headers(request_headers),
+            "body": redacted.body(http.body, request_headers),
+            "body_size": http.body_size,
+        }
+        view["response"] = {
+            "status": http.status,
+            "headers": redacted.headers(response_headers),
+            "body": redacted.body(http.response_body, response_headers),
+            "body_size": http.response_size,
+        }
+    internal = _internal_extensions()
+    view["hooks"] = [
+        {
+            "hook": hook.hook,
+            "extension": hook.extension,
+            "phase": _phase(hook.hook),
+            "ms": _ms(hook.seconds),
+            "error": redacted.text(str(hook.error)) if hook.error is not None else None,
+        }
+        for hook in record.hooks
+        if hook.extension not in internal
+    ]
+    view["function_ms"] = _ms(max(record.seconds - sum(h.seconds for h in record.hooks), 0.0))
+    view["error_phase_ran"] = any(hook.hook in _ERROR_HOOKS for hook in record.hooks)
     view["logs"] = [
         {
             "time": round(line.time * 1000.0, 1),
@@ -247,8 +270,6 @@ def detail(record: InvocationRecord, store: InvocationStore) -> Dict[str, Any]:
     view["spans"] = [_span(span, origin, redacted) for span in spans]
     view["spans_dropped"] = record.spans_dropped
     view["span_origin_ms"] = _ms(record.started_at - origin)
-    if record.max_retry_count != 0 or record.retry_count > 0:
-        view["attempts"] = _attempts(store.attempts(record.run_id), redacted)
     return view
 
 

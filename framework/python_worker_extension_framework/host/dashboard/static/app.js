@@ -404,11 +404,17 @@
         el("button", { class: "close", type: "button", title: "close", text: "×", onclick: closeDetail }),
       ),
       el("div", { class: "muted mono", text: `invocation ${d.id}` }),
-      httpPart(d),
-      errorPart(d),
-      hooksPart(d),
-      spansPart(d),
-      logsPart(d),
+      ...(d.detailed
+        ? [httpPart(d), errorPart(d), hooksPart(d), spansPart(d), logsPart(d)]
+        : [
+            el("p", {
+              class: "not-recorded",
+              text:
+                "This invocation ran while no dashboard page was open, so only its outcome was kept. " +
+                "Hooks, spans, log lines and bodies are recorded while a page is open (and for five minutes after).",
+            }),
+            errorPart(d),
+          ]),
       attemptsPart(d),
     ];
     panel.replaceChildren(...parts.filter(Boolean));
