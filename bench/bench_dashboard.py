@@ -7,13 +7,17 @@ and spans. Each variant runs in its own host process on 127.0.0.1, its console t
 /dev/null; ``wrk`` (or ``loadgen.py`` where wrk is missing) keeps 16 keep-alive
 connections busy. Within each repeat the four variants take turns, so that machine noise
 hits them alike; the ratio of on to off for the same app, with the repeats' spread, is the
-figure to read.
+figure to read. Because ``wrk`` and four hosts share two cores with whatever else runs, a
+second measure is exact about the same question: process CPU time per request of the host's
+ASGI app driven in-process (``dashboard_driver.py``), dashboard on and off, one process per
+measurement, interleaved.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -100,4 +104,41 @@ def run(quick: bool = False) -> List[Table]:
             rps = [r.requests_per_second for r in results[label]]
             table.rows.append(Row(label, rps, unit="req/s", note=note))
         tables.append(table)
+    tables.append(_cpu_table(repeats, 1000 if quick else 3000))
     return tables
+
+
+def _cpu_table(repeats: int, requests: int) -> Table:
+    samples: Dict[str, List[float]] = {label: [] for label in VARIANTS}
+    for repeat in range(repeats):
+        for label, (app, _extra) in VARIANTS.items():
+            progress(f"dashboard: CPU per request, repeat {repeat + 1}/{repeats}, {label}")
+            mode = "on" if label in (PLAIN_ON, ALL_ON) else "off"
+            env = dict(os.environ, **(ALL_ENV if app == ALL_APP else {}))
+            command = [sys.executable, "-m", "bench.dashboard_driver", str(app), mode]
+            done = subprocess.run(
+                [*command, str(requests)],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=Path(__file__).resolve().parent.parent,
+                timeout=300,
+                check=True,
+            )
+            samples[label].append(float(done.stdout.strip().splitlines()[-1]))
+    table = Table(
+        "Dashboard cost, no browser open: CPU time per request (in-process ASGI driver)",
+        baseline=PLAIN_OFF,
+        chart_overhead=False,
+        description="Lower is better. Process CPU time per request of the host's ASGI app "
+        f"called in-process ({requests} requests per measurement, the function run inline), "
+        "each variant in its own process, interleaved; compare on with off for the same app.",
+    )
+    for label in VARIANTS:
+        off = ALL_OFF if label in (ALL_OFF, ALL_ON) else PLAIN_OFF
+        note = ""
+        if label in (PLAIN_ON, ALL_ON):
+            extra = statistics.median(samples[label]) - statistics.median(samples[off])
+            note = f"{extra:+.1f} us vs dashboard off"
+        table.rows.append(Row(label, samples[label], unit="us", note=note))
+    return table

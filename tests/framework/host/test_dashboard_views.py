@@ -50,15 +50,15 @@ def _record() -> InvocationRecord:
         response_body=json.dumps({"echo": KEY_SECRET, "token": "t-secret-000000"}).encode(),
         response_size=60,
     )
-    record.logs.append(LogLine(100.001, "INFO", "app", f"calling with {KEY_SECRET}", USER))
-    record.spans.append(
+    record.add_log(LogLine(100.001, "INFO", "app", f"calling with {KEY_SECRET}", USER))
+    record.add_span(
         FinishedSpan(
             "hello", "a" * 32, "b" * 16, None, 100.0, 100.01, attributes={"arg": QUERY_SECRET}
         )
     )
-    record.hooks.append(
+    record.hooks = [
         HookCall("pre_invocation_app_level", "Ext", 0.001, HookError(f"ValueError: {KEY_SECRET}"))
-    )
+    ]
     record.error = ErrorInfo(
         "ValueError", f"bad key {KEY_SECRET}", f"Traceback ...\nValueError: bad key {KEY_SECRET}"
     )

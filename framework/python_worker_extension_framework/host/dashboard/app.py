@@ -125,7 +125,8 @@ class DashboardApp:
 
         async def watched_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                capture.started(int(message["status"]), message.get("headers") or ())
+                capture.status = message["status"]
+                capture.headers = message.get("headers") or ()
             elif detailed:
                 capture.chunk(message.get("body", b""))
             await send(message)

@@ -24,7 +24,6 @@ import asyncio
 import contextvars
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ...core import HookTrace
@@ -54,19 +53,17 @@ from .store import InvocationStore
 HOST_LOGGER_NAME = "funcext"
 
 
-@dataclass
 class ResponseCapture:
     """One HTTP request's answer, and the invocation(s) waiting for it to be filed."""
 
-    records: List[InvocationRecord] = field(default_factory=list)
-    status: Optional[int] = None
-    headers: Sequence[Tuple[bytes, bytes]] = ()
-    body: bytearray = field(default_factory=bytearray)
-    size: int = 0
+    __slots__ = ("body", "headers", "records", "size", "status")
 
-    def started(self, status: int, headers: Sequence[Tuple[bytes, bytes]]) -> None:
-        self.status = status
-        self.headers = headers
+    def __init__(self) -> None:
+        self.records: List[InvocationRecord] = []
+        self.status: Optional[int] = None
+        self.headers: Sequence[Tuple[bytes, bytes]] = ()
+        self.body = b""
+        self.size = 0
 
     def chunk(self, body: bytes) -> None:
         self.size += len(body)
@@ -125,23 +122,26 @@ class Collector(InvocationObserver):
     ) -> Optional[HookTrace]:
         retry = context.retry_context
         retry_count = int(getattr(retry, "retry_count", 0) or 0)
+        detailed = self.detailed
         record = InvocationRecord(
             id=context.invocation_id,
             function=spec.name,
             trigger=spec.trigger_type,
             started_at=time.time(),
-            trace_id=_trace_id(context),
-            retry_count=retry_count,
-            max_retry_count=int(getattr(retry, "max_retry_count", 0) or 0),
+            trace_id=_trace_id(context) if detailed else "",
         )
+        max_retry_count = getattr(retry, "max_retry_count", 0)
+        if max_retry_count:
+            record.max_retry_count = int(max_retry_count)
         if retry_count == 0:
             record.run_id = record.id
-            _current_run.set(record.id)
+            if max_retry_count:  # a retried run's first attempt
+                _current_run.set(record.id)
         else:
+            record.retry_count = retry_count
             record.run_id = _current_run.get() or record.id
             if spec.retry is not None:
                 record.policy_delay = spec.retry.delay_before(retry_count)
-        detailed = self.detailed
         if spec.is_http:
             record.http = _http_exchange(trigger_value, detailed)
             capture = current_request.get()
@@ -184,7 +184,7 @@ class Collector(InvocationObserver):
                 record.http.status = capture.status
                 if record.detailed:
                     record.http.response_headers = capture.headers
-                    record.http.response_body = bytes(capture.body)
+                    record.http.response_body = capture.body
                     record.http.response_size = capture.size
             record.awaiting_response = False
             if record.outcome != "running":

@@ -10,8 +10,8 @@ cap, so a chatty function cannot grow a record without bound.
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass, field
-from typing import Any, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from ...core import HookCall
 from ...toolkit.span_feed import FinishedSpan
@@ -72,33 +72,40 @@ class ErrorInfo:
     traceback: str
 
 
-@dataclass
 class InvocationRecord:
-    """One invocation, from its start to its answer."""
+    """One invocation, from its start to its answer.
 
-    id: str
-    function: str
-    trigger: str
-    started_at: float  # seconds since the epoch
-    trace_id: str
-    retry_count: int = 0
-    max_retry_count: int = 0
-    run_id: str = ""  # the first attempt's id: every attempt of one retried run shares it
+    A plain class whose rarely-set fields are class-level defaults: a record is made on
+    every invocation, so it sets only what that invocation has (five fields when nobody
+    watches)."""
+
+    retry_count = 0
+    max_retry_count = 0
+    run_id = ""  # the first attempt's id: every attempt of one retried run shares it
     policy_delay: Optional[float] = None  # the policy's wait before this attempt
-    seq: int = 0  # order of completion, set by the store
-    outcome: str = RUNNING
-    seconds: float = 0.0
+    seq = 0  # order of completion, set by the store
+    outcome = RUNNING
+    seconds = 0.0
     http: Optional[HttpExchange] = None
-    awaiting_response: bool = False  # an HTTP invocation is complete once its answer is sent
-    detailed: bool = False  # hooks, log lines, spans and bodies were recorded (a page was open)
+    awaiting_response = False  # an HTTP invocation is complete once its answer is sent
+    detailed = False  # hooks, log lines, spans and bodies were recorded (a page was open)
     error: Optional[ErrorInfo] = None
-    hooks: List[HookCall] = field(default_factory=list)  # the dispatcher's, in call order
-    logs: List[LogLine] = field(default_factory=list)
-    logs_dropped: int = 0
-    spans: List[FinishedSpan] = field(default_factory=list)
-    spans_dropped: int = 0
-    token: Optional[contextvars.Token[Any]] = field(default=None, repr=False)
-    summary_cache: Optional[Any] = field(default=None, repr=False)
+    hooks: Sequence[HookCall] = ()  # the dispatcher's, in call order
+    logs: Sequence[LogLine] = ()
+    logs_dropped = 0
+    spans: Sequence[FinishedSpan] = ()
+    spans_dropped = 0
+    token: Optional[contextvars.Token[Any]] = None
+    summary_cache: Optional[Any] = None
+
+    def __init__(
+        self, *, id: str, function: str, trigger: str, started_at: float, trace_id: str = ""
+    ) -> None:
+        self.id = id
+        self.function = function
+        self.trigger = trigger
+        self.started_at = started_at  # seconds since the epoch
+        self.trace_id = trace_id
 
     @property
     def failed(self) -> bool:
@@ -107,13 +114,19 @@ class InvocationRecord:
         )
 
     def add_log(self, line: LogLine) -> None:
-        if len(self.logs) < MAX_LOG_LINES:
-            self.logs.append(line)
+        logs = self.logs
+        if not isinstance(logs, list):
+            logs = self.logs = []
+        if len(logs) < MAX_LOG_LINES:
+            logs.append(line)
         else:
             self.logs_dropped += 1
 
     def add_span(self, span: FinishedSpan) -> None:
-        if len(self.spans) < MAX_SPANS:
-            self.spans.append(span)
+        spans = self.spans
+        if not isinstance(spans, list):
+            spans = self.spans = []
+        if len(spans) < MAX_SPANS:
+            spans.append(span)
         else:
             self.spans_dropped += 1
