@@ -62,7 +62,7 @@ def test_invoke_returns_exception_instead_of_raising(extensions_enabled: None) -
     def main() -> None:
         raise RuntimeError("boom")
 
-    record = invoke(main)
+    record = invoke(main, capture_exception=True)
     assert isinstance(record.exception, RuntimeError)
 
 

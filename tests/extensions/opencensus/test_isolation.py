@@ -49,7 +49,12 @@ def test_no_trace_leaks_between_invocations_on_the_same_pool_thread(
     context_b = make_context("Second", trace_parent=f"00-{TRACE_B}-00f067aa0ba902b7-01")
     with ThreadPoolExecutor(max_workers=1) as pool:
         a = pool.submit(
-            invoke, first, context=context_a, dispatcher=worker, req=make_http_request()
+            invoke,
+            first,
+            capture_exception=True,
+            context=context_a,
+            dispatcher=worker,
+            req=make_http_request(),
         ).result()
         assert isinstance(a.exception, RuntimeError)
         b = pool.submit(
@@ -87,7 +92,12 @@ def test_excluded_function_after_a_traced_one_sees_no_trace(
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(
-            invoke, traced, function_name="Traced", dispatcher=Dispatcher(), req=make_http_request()
+            invoke,
+            traced,
+            capture_exception=True,
+            function_name="Traced",
+            dispatcher=Dispatcher(),
+            req=make_http_request(),
         ).result()
         pool.submit(invoke, quiet, function_name="Quiet", req=make_http_request()).result()
     assert isinstance(seen["during"]["tracer"], NoopTracer)
@@ -130,7 +140,13 @@ def test_failed_invocation_under_the_worker_is_ended_as_failed_when_released(
 
     context = make_context("Main")
     alive = weakref.ref(context)
-    record = invoke(main, context=context, dispatcher=Dispatcher(), req=make_http_request())
+    record = invoke(
+        main,
+        capture_exception=True,
+        context=context,
+        dispatcher=Dispatcher(),
+        req=make_http_request(),
+    )
     assert isinstance(record.exception, ValueError)
     assert capture.spans == []
     del context, record

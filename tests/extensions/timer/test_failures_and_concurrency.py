@@ -31,7 +31,9 @@ def failing(req: func.HttpRequest) -> func.HttpResponse:
 
 def test_failed_invocation_logs_its_time_with_the_exception_type() -> None:
     TimerExtension.configure(append_to_http_response=True)
-    record = invoke(failing, function_name="HttpTrigger", req=make_http_request())
+    record = invoke(
+        failing, capture_exception=True, function_name="HttpTrigger", req=make_http_request()
+    )
     assert isinstance(record.exception, ValueError)
     (line,) = timer_logs(record)
     message = line.getMessage()
@@ -49,7 +51,7 @@ def test_failed_invocation_leaves_no_state_on_the_context_or_the_class() -> None
     TimerExtension.settings()
     before = _class_state()
     context = make_context("HttpTrigger")
-    record = invoke(failing, context=context, req=make_http_request())
+    record = invoke(failing, capture_exception=True, context=context, req=make_http_request())
     assert isinstance(record.exception, ValueError)
     assert state.owners(context) == {}
     assert not hasattr(context, "_python_worker_extension_state")
@@ -64,7 +66,13 @@ def test_failed_invocation_in_worker_mode_is_not_kept_alive_by_the_extension() -
     before = _class_state()
     context = make_context("HttpTrigger")
     alive = weakref.ref(context)
-    record = invoke(failing, context=context, dispatcher=Dispatcher(), req=make_http_request())
+    record = invoke(
+        failing,
+        capture_exception=True,
+        context=context,
+        dispatcher=Dispatcher(),
+        req=make_http_request(),
+    )
     assert isinstance(record.exception, ValueError)
     assert timer_logs(record) == []  # the worker's behaviour: no post hook, no line
     assert _class_state() == before

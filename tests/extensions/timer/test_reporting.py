@@ -309,7 +309,7 @@ def test_only_and_exclude_choose_the_functions_that_are_timed() -> None:
 def test_without_the_enabling_app_setting_nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHON_ENABLE_WORKER_EXTENSIONS", "0")
     TimerExtension.configure(append_to_http_response=True)
-    record = invoke(text_function, req=make_http_request())
+    record = invoke(text_function, chain="worker", req=make_http_request())
     assert timer_logs(record) == [] and record.result.get_body() == TEXT.encode()
 
 
