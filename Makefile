@@ -20,8 +20,8 @@ $(STAMP): $(BIN)/python setup.py $(wildcard extensions/*/setup.py)
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check framework extensions tests samples bench
-	$(BIN)/ruff format --check framework extensions tests samples bench
+	$(BIN)/ruff check framework extensions tests samples bench examples
+	$(BIN)/ruff format --check framework extensions tests samples bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy framework/python_worker_extension_framework $(EXT_PACKAGES)

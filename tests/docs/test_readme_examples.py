@@ -59,7 +59,9 @@ def test_the_check_fails_on_an_unmarked_block_and_on_a_missing_example(tmp_path:
     text = readme.read_text()
     text = text.replace("<!-- not runnable: a fragment of a v1 function's module -->\n", "")
     text = text.replace("examples/timer/", "examples/nowhere/", 1)
-    text = text.replace("example: examples/framework/hello_extension.py", "example: examples/gone.py")
+    text = text.replace(
+        "example: examples/framework/hello_extension.py", "example: examples/gone.py"
+    )
     readme.write_text(text)
     found = problems(readme, root=tmp_path)
     assert len(found) == 2

@@ -34,8 +34,8 @@ import httpx
 from ..core import _registry as registry
 from ..host import console
 from ..host.admin import run_admin_invocation
-from ..host.loader import v2_script
 from ..host.asgi import DEFAULT_MAX_BODY_BYTES, HostApp
+from ..host.loader import v2_script
 from ..host.runtime import FunctionHost
 from ..retry_policy import RetryOutcome
 from .retry import FakeClock
@@ -118,7 +118,9 @@ class AdminRun:
 
     def __repr__(self) -> str:
         how = "succeeded" if self.succeeded else f"failed with {self.exception!r}"
-        return f"<AdminRun {self.function_name}: {how} after {len(self.outcome.attempts)} attempt(s)>"
+        return (
+            f"<AdminRun {self.function_name}: {how} after {len(self.outcome.attempts)} attempt(s)>"
+        )
 
 
 class Admin:
@@ -127,7 +129,7 @@ class Admin:
     def __init__(self, client: AppClient) -> None:
         self._client = client
 
-    def run(self, name: str, input: Any = None) -> AdminRun:  # noqa: A002 - the endpoint's key
+    def run(self, name: str, input: Any = None) -> AdminRun:
         """Run function ``name`` with ``{"input": input}``; return when it (and every retry
         its policy allows) has ended. The function's exception is in the result."""
         host = self._client.host
@@ -141,9 +143,7 @@ class Admin:
                 f"client.request(..., {host.url_path(spec)!r}) instead"
             )
         clock = FakeClock()
-        outcome = self._client.loop.call(
-            run_admin_invocation(host, spec, input, sleep=clock.sleep)
-        )
+        outcome = self._client.loop.call(run_admin_invocation(host, spec, input, sleep=clock.sleep))
         return AdminRun(spec.name, outcome, clock.sleeps)
 
 

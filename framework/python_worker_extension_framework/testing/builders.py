@@ -111,7 +111,9 @@ def make_http_request(
     return request
 
 
-def with_route_params(request: func.HttpRequest, route_params: Mapping[str, str]) -> func.HttpRequest:
+def with_route_params(
+    request: func.HttpRequest, route_params: Mapping[str, str]
+) -> func.HttpRequest:
     """The same request with ``route_params`` set (``HttpRequest`` has no setter)."""
     return func.HttpRequest(
         method=request.method,

@@ -202,9 +202,7 @@ class _Invocation:
 
 def _routed(target: FunctionTarget, request: Any) -> Any:
     """An HTTP request built without route parameters gets them from the function's route."""
-    if not isinstance(request, func.HttpRequest) or not getattr(
-        request, UNROUTED_ATTRIBUTE, False
-    ):
+    if not isinstance(request, func.HttpRequest) or not getattr(request, UNROUTED_ATTRIBUTE, False):
         return request
     return with_route_params(request, target.route_params(request.method, request.url))
 

@@ -35,7 +35,7 @@ def make_timer_request(
     *,
     past_due: bool = False,
     last: Optional[datetime.datetime] = None,
-    next: Optional[datetime.datetime] = None,  # noqa: A002 - the schedule status's own key
+    next: Optional[datetime.datetime] = None,
     adjust_for_dst: bool = True,
 ) -> TimerRequest:
     """A timer trigger's ``TimerRequest``: ``past_due`` and the schedule status (the last
@@ -56,7 +56,7 @@ def make_timer_request(
 def make_queue_message(
     body: Any = b"",
     *,
-    id: Optional[str] = None,  # noqa: A002 - the message's own field name
+    id: Optional[str] = None,
     dequeue_count: int = 1,
     insertion_time: Optional[datetime.datetime] = None,
     expiration_time: Optional[datetime.datetime] = None,
@@ -64,7 +64,7 @@ def make_queue_message(
 ) -> QueueMessage:
     """A Storage queue trigger's ``QueueMessage`` (``dequeue_count`` 1 on the first delivery)."""
     inserted = insertion_time or _now()
-    return QueueMessage(
+    return QueueMessage(  # type: ignore[no-untyped-call]
         id=id or str(uuid.uuid4()),
         body=_bytes(body),
         dequeue_count=dequeue_count,
@@ -135,7 +135,7 @@ def make_event_grid_event(
     event_type: str = "Microsoft.Storage.BlobCreated",
     subject: str = "",
     topic: str = "",
-    id: Optional[str] = None,  # noqa: A002 - the event's own field name
+    id: Optional[str] = None,
     data_version: str = "1.0",
     event_time: Optional[datetime.datetime] = None,
 ) -> func.EventGridEvent:
