@@ -19,6 +19,9 @@ from python_worker_extension_timer import LOGGER_NAME, TimerExtension
 
 from .conftest import LOG_LINE, body_time, timer_logs
 
+# The worker these tests describe: on Python 3.13+ no worker runs extensions at all.
+WORKER_WITH_EXTENSIONS = (3, 12)
+
 
 def _class_state() -> Dict[str, Any]:
     return {name: value for name, value in vars(TimerExtension).items() if name != "__doc__"}
@@ -70,7 +73,7 @@ def test_failed_invocation_in_worker_mode_is_not_kept_alive_by_the_extension() -
         failing,
         capture_exception=True,
         context=context,
-        dispatcher=Dispatcher(),
+        dispatcher=Dispatcher(python_version=WORKER_WITH_EXTENSIONS),
         req=make_http_request(),
     )
     assert isinstance(record.exception, ValueError)
@@ -103,7 +106,7 @@ def test_32_concurrent_invocations_in_the_thread_pool_each_report_their_own_time
         return func.HttpResponse(f"invocation {index}")
 
     TimerExtension.configure(append_to_http_response=True)
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(python_version=WORKER_WITH_EXTENSIONS)
 
     async def run_all(pool: ThreadPoolExecutor) -> List[Any]:
         return await asyncio.gather(
