@@ -10,7 +10,8 @@ The pytest plugin (registered automatically) provides the fixtures ``extension_r
 ``function_host``.
 """
 
-from .app_client import AdminRun, AppClient
+from typing import Any
+
 from .builders import make_context, make_http_request, make_retry_context
 from .functions import RouteMismatchError
 from .harness import InvocationRecord, invoke, invoke_async
@@ -27,6 +28,17 @@ from .triggers import (
     make_service_bus_message,
     make_timer_request,
 )
+
+
+def __getattr__(name: str) -> Any:
+    """``AppClient`` and ``AdminRun`` need httpx (the ``[testing]`` extra): imported on use,
+    so the builders and ``invoke`` work with the framework alone."""
+    if name in ("AppClient", "AdminRun"):
+        from . import app_client
+
+        return getattr(app_client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FROM_FUNCTION",

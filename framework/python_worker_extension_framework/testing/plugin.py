@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Callable, Iterator, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Union
 
 import pytest
 
 from ..core.gating import SETTING
-from .app_client import AppClient
 from .harness import InvocationRecord, invoke
 from .host import RunningHost, running_host
 from .registry import isolated_registry
+
+if TYPE_CHECKING:
+    from .app_client import AppClient
 
 
 @pytest.fixture
@@ -64,6 +66,8 @@ def app_client() -> Iterator[Callable[..., AppClient]]:
     (``client.get("/api/items/42")``), with ``client.admin.run(name, input=...)`` for
     non-HTTP functions and ``client.lines`` for the console; it is closed after the test.
     """
+    from .app_client import AppClient  # needs httpx, the [testing] extra: imported on use
+
     with contextlib.ExitStack() as stack:
 
         def load(app_dir: Union[str, Path], **options: Any) -> AppClient:
