@@ -1,8 +1,8 @@
-from python_worker_extension_framework import Invocation, Option, WorkerExtension
+from python_worker_extension_framework.toolkit import Invocation, Option, WorkerExtension
 
 
 class HelloExtension(WorkerExtension):
-    options = (Option("greeting", str, "hello", env="HELLO_GREETING"),)
+    options = (Option("greeting", str, "hello", env="PYTHON_WORKER_EXTENSION_HELLO_GREETING"),)
 
     @classmethod
     def _on_pre_invocation(cls, invocation: Invocation) -> None:

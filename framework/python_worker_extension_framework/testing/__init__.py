@@ -4,7 +4,8 @@
 through the extension chain; the builders make what the worker passes (``make_context``,
 ``make_http_request`` and one per common trigger); ``AppClient`` loads a whole app into the
 host's ASGI application in this process; ``running_host`` starts ``funcext start`` in a
-subprocess; ``run_under_policy`` runs a function under a retry policy with a fake clock.
+subprocess; ``run_under_policy`` runs a function under a retry policy with a fake clock;
+``assert_app_is_clean`` fails a test when ``funcext check`` finds an error in an app.
 The pytest plugin (registered automatically) provides the fixtures ``extension_registry``,
 ``app_registry``, ``extensions_enabled``, ``invoke_function``, ``app_client`` and
 ``function_host``.
@@ -13,6 +14,7 @@ The pytest plugin (registered automatically) provides the fixtures ``extension_r
 from typing import Any
 
 from .builders import make_context, make_http_request, make_retry_context
+from .check import assert_app_is_clean
 from .functions import RouteMismatchError
 from .harness import InvocationRecord, invoke, invoke_async
 from .host import HostProcessError, RunningHost, running_host
@@ -50,6 +52,7 @@ __all__ = [
     "RetryRun",
     "RouteMismatchError",
     "RunningHost",
+    "assert_app_is_clean",
     "invoke",
     "invoke_async",
     "isolated_registry",
