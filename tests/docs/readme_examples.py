@@ -32,7 +32,11 @@ class Block:
 
     @property
     def where(self) -> str:
-        return f"{self.readme.parent.name}/{self.readme.name}:{self.line}"
+        try:
+            name = str(self.readme.relative_to(ROOT))
+        except ValueError:
+            name = f"{self.readme.parent.name}/{self.readme.name}"
+        return f"{name}:{self.line}"
 
     @property
     def example_path(self) -> Optional[str]:

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any, List
 
 import azure.functions as func
+import httpx
 import pytest
 from azure.functions import ExtensionMeta
 from python_worker_extension_framework import Dispatcher, Invocation, WorkerExtension, traceparent
 from python_worker_extension_framework.testing import (
+    AppClient,
     RouteMismatchError,
     invoke,
     invoke_async,
@@ -21,6 +23,7 @@ from python_worker_extension_framework.testing import (
     make_context,
     make_http_request,
     registered,
+    running_host,
 )
 
 from ..docs.run_pytest import run_pytest
@@ -263,3 +266,33 @@ def test_app_registry_keeps_the_apps_extensions_and_extension_registry_empties_i
     result = run_pytest(tmp_path)
     assert result.returncode == 0, result.stdout
     assert "2 passed" in result.stdout
+
+
+EXAMPLE_APP = Path(__file__).resolve().parents[2] / "examples" / "testing"
+
+
+@pytest.mark.slow
+def test_running_host_takes_an_app_path_relative_to_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(EXAMPLE_APP.parent)
+    with running_host("testing") as host:
+        assert httpx.get(host.url("api/items/7"), timeout=30).json() == {"id": 7, "name": None}
+
+
+def test_app_client_gives_the_process_back_as_it_found_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+    import sys
+
+    monkeypatch.delenv("FUNCTIONS_WORKER_RUNTIME", raising=False)
+    environ, cwd, path = dict(os.environ), os.getcwd(), list(sys.path)
+    registry_before = ExtensionMeta.get_registered_extensions_json()
+    with AppClient(EXAMPLE_APP) as client:
+        assert os.environ["FUNCTIONS_WORKER_RUNTIME"] == "python"  # from local.settings.json
+        assert "RequestLoggingExtension" in ExtensionMeta.get_registered_extensions_json()
+        assert client.get("/api/items/abc").status_code == 404
+    assert dict(os.environ) == environ and os.getcwd() == cwd and sys.path == path
+    assert ExtensionMeta.get_registered_extensions_json() == registry_before
+    assert "function_app" not in sys.modules
