@@ -10,15 +10,22 @@ import argparse
 import ipaddress
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional, cast
 
 from . import console
 from .loader import AppLoadError
+from .protocol import DEFAULT_HEADER_TIMEOUT
 from .routing import RouteTemplateError
 from .settings import AppConfigError
+from .shutdown import ExitDeadline
+
+DEFAULT_BODY_TIMEOUT = 60.0  # the same as asgi.DEFAULT_BODY_TIMEOUT, without importing uvicorn
+INTERRUPTED_EXIT_CODE = 130
 
 DEFAULT_PORT = 7071
 DEFAULT_HOST = "127.0.0.1"
@@ -43,7 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow binding to an address other than loopback (the host has no authentication)",
+        help="allow binding to an address other than loopback (the host has no "
+        "authentication). Requests must still name a loopback host, the bound address (any "
+        "IP address when bound to 0.0.0.0 or ::) or a name given with --allow-host",
+    )
+    start.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host header is NAME (repeatable; '*' for any). "
+        "Others get 403, so web pages cannot reach the host through DNS rebinding",
     )
     start.add_argument(
         "--verbose", action="store_true", help="debug logs, extensions and hook chains"
@@ -65,7 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="how long running invocations and exporters get at shutdown (default 10)",
+        help="the whole exit after Ctrl-C or SIGTERM: running invocations, then exporters; "
+        "the process is ended when it runs out (default 10)",
+    )
+    start.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="a connection's request headers must arrive within this time, else it is "
+        "closed (default 10)",
+    )
+    start.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="a request body must arrive within this time, else 408 (default 60)",
     )
     return parser
 
@@ -98,9 +131,32 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def start(args: argparse.Namespace) -> int:
+def _positive(args: argparse.Namespace) -> Optional[str]:
+    for option in ("shutdown_timeout", "header_timeout", "body_timeout"):
+        value = getattr(args, option)
+        if not value > 0:
+            return f"--{option.replace('_', '-')} must be a positive number of seconds, got {value}"
+    if args.max_body_size <= 0:
+        return f"--max-body-size must be a positive number of bytes, got {args.max_body_size}"
+    return None
+
+
+def _stop_during_start_up(signum: int, frame: Any) -> None:
+    """Ctrl-C before the host serves: end the process now. Raising ``KeyboardInterrupt``
+    in the middle of the app's imports can land inside the import machinery's own
+    callbacks and leave a module lock held, and the exit then hangs; nothing is running
+    yet that a graceful stop would have to finish."""
+    log.warning("Start-up interrupted (Ctrl-C): the host did not start.")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED_EXIT_CODE)
+
+
+def start(args: argparse.Namespace, deadline: Optional[ExitDeadline] = None) -> int:
+    """Serve until stopped; ``deadline`` (one is made if not given) is started by the first
+    stop signal and bounds the rest of the exit."""
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - only checked here; used in _serve
     except ImportError:
         print(
             "funcext: the local host needs uvicorn; install "
@@ -108,9 +164,6 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from .asgi import HostApp, describe_routes
-    from .runtime import FunctionHost
-
     if not _is_loopback(args.host) and not args.allow_remote:
         print(
             f"funcext: refusing to listen on {args.host}: the local host has no authentication. "
@@ -118,6 +171,25 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    problem = _positive(args)
+    if problem:
+        print(f"funcext: {problem}", file=sys.stderr)
+        return 2
+    return _serve(args, deadline or ExitDeadline(args.shutdown_timeout))
+
+
+def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
+    import uvicorn
+
+    from .asgi import HostApp, describe_routes
+    from .guard import RequestGuard
+    from .protocol import protocol_class
+    from .runtime import FunctionHost
+    from .server import StoppingServer
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGINT, _stop_during_start_up)
     console.install_console(verbose=args.verbose)
     app_dir = Path(args.app_dir).resolve()
     if app_dir.is_dir():
@@ -129,7 +201,7 @@ def start(args: argparse.Namespace) -> int:
         return 1
     for warning in console.start_warnings(host.settings):
         log.warning("Warning: %s", warning)
-    for note in host.route_notes():
+    for note in host.start_notes():
         log.warning("Warning: %s", note)
     host.run_load_hooks()
     sock = _bind(args.host, args.port)
@@ -139,16 +211,28 @@ def start(args: argparse.Namespace) -> int:
     console.print_functions(describe_routes(host, base_url))
     if args.verbose:
         console.print_chain(list(host.functions.values()))
-    app = HostApp(host, max_body_bytes=args.max_body_size, shutdown_timeout=args.shutdown_timeout)
+    app = HostApp(
+        host,
+        max_body_bytes=args.max_body_size,
+        shutdown_timeout=args.shutdown_timeout,
+        body_timeout=args.body_timeout,
+        guard=RequestGuard.for_binding(bound_host, tuple(args.allow_host)),
+        exit_deadline=deadline,
+    )
     config = uvicorn.Config(
         app,
+        http=protocol_class(args.header_timeout),
         lifespan="on",
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=int(args.shutdown_timeout) or None,
+        timeout_graceful_shutdown=cast(int, args.shutdown_timeout),
     )
-    server = uvicorn.Server(config)
+    server = StoppingServer(config, deadline)
     log.info("%s %s (Ctrl+C to stop)", READY_PREFIX, base_url)
+    if in_main_thread:
+        # uvicorn installs its own handlers while it serves and, once it has stopped,
+        # raises the signal again: then it must be an ordinary KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -160,7 +244,13 @@ def start(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """The process's entry point: whatever ends ``start``, the process then exits within
+    ``--shutdown-timeout`` (an app's import may have started threads that never end)."""
     args = build_parser().parse_args(argv)
     if args.command == "start":
-        return start(args)
+        deadline = ExitDeadline(args.shutdown_timeout)
+        try:
+            return start(args, deadline)
+        finally:
+            deadline.start()
     return 2  # pragma: no cover - argparse rejects other commands

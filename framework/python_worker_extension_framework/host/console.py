@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime
 import logging
 import sys
-from typing import IO, Any, List, Optional
+import threading
+import time
+from typing import IO, Any, Callable, List, Optional
 
 from ..core import _registry as registry
 from ..core import format_hook_chain
@@ -19,7 +21,56 @@ from .loader import FunctionSpec
 from .settings import AppSettings
 
 LOGGER_NAME = "funcext"
+REPEAT_INTERVAL_SECONDS = 60.0
 log = logging.getLogger(LOGGER_NAME)
+
+
+class OncePerInterval(logging.Filter):
+    """Lets a kind of record through at most once per ``interval`` seconds and counts the
+    rest, so a flood of bad requests cannot flood the console. The next record that gets
+    through says how many were held back."""
+
+    def __init__(
+        self,
+        matches: Callable[[logging.LogRecord], bool],
+        interval: float = REPEAT_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.matches = matches
+        self.interval = interval
+        self.clock = clock
+        self.held_back = 0
+        self._last: Optional[float] = None
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.matches(record):
+            return True
+        with self._lock:
+            now = self.clock()
+            if self._last is not None and now - self._last < self.interval:
+                self.held_back += 1
+                return False
+            self._last = now
+            held, self.held_back = self.held_back, 0
+        if held:
+            record.msg = f"{record.msg} ({held} more like it since the last such line)"
+        return True
+
+
+_REFUSED = "Refused a request: "
+
+
+def _is_repetitive(record: logging.LogRecord) -> bool:
+    """Records one bad client can cause by the thousand: refusals and malformed requests."""
+    message = str(record.msg)
+    return message.startswith(_REFUSED) or message.startswith("Invalid HTTP request")
+
+
+def refused(reason: str) -> None:
+    """A request refused by the Host/Origin rules (at most once a minute on the console)."""
+    log.warning(_REFUSED + "%s", reason)
 
 
 class _Formatter(logging.Formatter):
@@ -38,6 +89,7 @@ def install_console(verbose: bool = False, stream: Optional[IO[str]] = None) -> 
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("uvicorn", "uvicorn.error", "uvicorn.access", "asyncio", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler.addFilter(OncePerInterval(_is_repetitive))
     return handler
 
 
