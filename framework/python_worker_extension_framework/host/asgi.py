@@ -189,7 +189,9 @@ class HostApp:
             try:
                 self.host.flush_extensions(timeout)
             finally:
-                done.set_result(None)
+                # Cancelled (and so already done) when the wait below ran out.
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    done.set_result(None)
 
         threading.Thread(target=flush, name="funcext-flush", daemon=True).start()
         try:
