@@ -223,6 +223,7 @@ def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
         app,
         http=protocol_class(args.header_timeout),
         lifespan="on",
+        log_config=None,  # uvicorn's records go to the console handler and its filters
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=cast(int, args.shutdown_timeout),

@@ -12,7 +12,7 @@ import logging
 import sys
 import threading
 import time
-from typing import IO, Any, Callable, List, Optional
+from typing import IO, Any, Callable, Dict, List, Optional
 
 from ..core import _registry as registry
 from ..core import format_hook_chain
@@ -26,46 +26,60 @@ log = logging.getLogger(LOGGER_NAME)
 
 
 class OncePerInterval(logging.Filter):
-    """Lets a kind of record through at most once per ``interval`` seconds and counts the
-    rest, so a flood of bad requests cannot flood the console. The next record that gets
-    through says how many were held back."""
+    """Lets each kind of record through at most once per ``interval`` seconds and counts
+    the rest, so a flood of bad requests cannot flood the console. ``kind`` names a
+    record's kind (None: not limited); the next record of a kind that gets through says
+    how many of that kind were held back."""
 
     def __init__(
         self,
-        matches: Callable[[logging.LogRecord], bool],
+        kind: Callable[[logging.LogRecord], Optional[str]],
         interval: float = REPEAT_INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
-        self.matches = matches
+        self.kind = kind
         self.interval = interval
         self.clock = clock
-        self.held_back = 0
-        self._last: Optional[float] = None
+        self.held_back: Dict[str, int] = {}
+        self._last: Dict[str, float] = {}
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.matches(record):
+        kind = self.kind(record)
+        if kind is None:
             return True
         with self._lock:
             now = self.clock()
-            if self._last is not None and now - self._last < self.interval:
-                self.held_back += 1
+            last = self._last.get(kind)
+            if last is not None and now - last < self.interval:
+                self.held_back[kind] = self.held_back.get(kind, 0) + 1
                 return False
-            self._last = now
-            held, self.held_back = self.held_back, 0
+            self._last[kind] = now
+            held = self.held_back.pop(kind, 0)
         if held:
             record.msg = f"{record.msg} ({held} more like it since the last such line)"
         return True
 
 
 _REFUSED = "Refused a request: "
+# What one bad client can make the console say by the thousand: our refusals and uvicorn's
+# lines about malformed requests and websocket upgrades (the host serves no websockets).
+_REPETITIVE = (
+    _REFUSED,
+    "Invalid HTTP request",
+    "Unsupported upgrade request",
+    "No supported WebSocket library",
+)
 
 
-def _is_repetitive(record: logging.LogRecord) -> bool:
-    """Records one bad client can cause by the thousand: refusals and malformed requests."""
+def repetitive_kind(record: logging.LogRecord) -> Optional[str]:
+    """Which of the repetitive lines ``record`` is, if any."""
     message = str(record.msg)
-    return message.startswith(_REFUSED) or message.startswith("Invalid HTTP request")
+    for prefix in _REPETITIVE:
+        if message.startswith(prefix):
+            return prefix
+    return None
 
 
 def refused(reason: str) -> None:
@@ -89,7 +103,7 @@ def install_console(verbose: bool = False, stream: Optional[IO[str]] = None) -> 
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("uvicorn", "uvicorn.error", "uvicorn.access", "asyncio", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    handler.addFilter(OncePerInterval(_is_repetitive))
+    handler.addFilter(OncePerInterval(repetitive_kind))
     return handler
 
 

@@ -54,6 +54,7 @@ class GuardedH11Protocol(H11Protocol):
         except Exception as exc:  # never a traceback from what a client sent
             log.debug("Closed a connection after a protocol error: %s: %s", type(exc).__name__, exc)
             self.transport.close()
+            self._end_cycle()
             return
         if self.conn.their_state is not h11.IDLE:
             self._cancel_header_timer()  # the request's headers are in
@@ -71,6 +72,16 @@ class GuardedH11Protocol(H11Protocol):
             # A response was already sent (e.g. a 405 before a broken chunked body arrived):
             # there is nothing more to say on this connection.
             self.transport.close()
+        self._end_cycle()
+
+    def _end_cycle(self) -> None:
+        """The connection is done for: the request being handled, if any, learns it now
+        (its body reads end in a disconnect, its response is not sent) rather than when
+        the transport reports the loss, by which time it may have tried to answer twice."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            cycle.disconnected = True
+            cycle.message_event.set()
 
     def _arm_header_timer(self) -> None:
         self._cancel_header_timer()

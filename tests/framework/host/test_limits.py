@@ -9,7 +9,11 @@ from typing import List
 
 import pytest
 from python_worker_extension_framework.host.admin import AdminRequestError, parse_admin_body
-from python_worker_extension_framework.host.console import OncePerInterval, refused
+from python_worker_extension_framework.host.console import (
+    OncePerInterval,
+    refused,
+    repetitive_kind,
+)
 from python_worker_extension_framework.host.shutdown import ExitDeadline
 
 
@@ -47,10 +51,13 @@ def _record(message: str) -> logging.LogRecord:
 
 def test_repeated_refusals_reach_the_console_once_a_minute_with_a_count() -> None:
     now = [0.0]
-    limit = OncePerInterval(lambda r: str(r.msg).startswith("Refused"), 60.0, lambda: now[0])
+    limit = OncePerInterval(repetitive_kind, 60.0, lambda: now[0])
     assert limit.filter(_record("Refused a request: Host 'a'"))
     assert not any(limit.filter(_record("Refused a request: Host 'b'")) for _ in range(41))
+    assert limit.filter(_record("Invalid HTTP request received."))  # another kind: its own limit
+    assert not limit.filter(_record("Invalid HTTP request received."))
     assert limit.filter(_record("Executed 'Functions.x'"))  # other lines are untouched
+    assert limit.filter(_record("Executed 'Functions.x'"))
     now[0] = 60.5
     passed = _record("Refused a request: Host 'c'")
     assert limit.filter(passed)
