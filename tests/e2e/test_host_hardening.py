@@ -464,3 +464,42 @@ def test_shutdown_timeout_bounds_the_exit_with_a_black_hole_exporter(
             sock.close()
     assert "Host stopped" in output
     assert "Traceback" not in output
+
+
+STUCK_APP = """
+import time
+import azure.functions as func
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.route(route="stuck")
+def stuck(req: func.HttpRequest) -> str:
+    time.sleep(120)  # a sync function cannot be stopped in its thread
+    return "late"
+"""
+
+
+def test_ctrl_c_in_the_middle_of_a_stuck_request_still_ends_the_process(
+    write_app: AppWriter,
+) -> None:
+    app = write_app({"function_app.py": STUCK_APP, "local.settings.json": ENABLED_SETTINGS})
+    outcome: List[str] = []
+
+    def call(url: str) -> None:
+        try:
+            outcome.append(str(httpx.get(url, timeout=30).status_code))
+        except httpx.HTTPError as exc:
+            outcome.append(type(exc).__name__)
+
+    with running_host(app, args=["--shutdown-timeout", "1"]) as running:
+        caller = threading.Thread(target=call, args=(running.url("api/stuck"),), daemon=True)
+        caller.start()
+        running.wait_for(r"Executing 'Functions\.stuck'")
+        code = running.stop(timeout=8)  # the function alone would hold the exit for 120 s
+        output = running.output
+        caller.join(10)
+    assert code == 1
+    assert outcome and outcome != ["200"]  # the caller learns the host went away
+    assert "did not exit within --shutdown-timeout (1s)" in output
+    assert "Traceback" not in output
