@@ -19,12 +19,14 @@ from typing import Any, List, Optional, cast
 
 from . import console
 from .loader import AppLoadError
-from .protocol import DEFAULT_HEADER_TIMEOUT
 from .routing import RouteTemplateError
 from .settings import AppConfigError
 from .shutdown import ExitDeadline
 
-DEFAULT_BODY_TIMEOUT = 60.0  # the same as asgi.DEFAULT_BODY_TIMEOUT, without importing uvicorn
+# The same as protocol.DEFAULT_HEADER_TIMEOUT and asgi.DEFAULT_BODY_TIMEOUT: those modules
+# need uvicorn, which this one imports only once it has checked that uvicorn is installed.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 60.0
 INTERRUPTED_EXIT_CODE = 130
 
 DEFAULT_PORT = 7071
@@ -131,7 +133,8 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _positive(args: argparse.Namespace) -> Optional[str]:
+def _bad_number(args: argparse.Namespace) -> Optional[str]:
+    """What is wrong with a numeric option, if anything."""
     for option in ("shutdown_timeout", "header_timeout", "body_timeout"):
         value = getattr(args, option)
         if not value > 0:
@@ -171,7 +174,7 @@ def start(args: argparse.Namespace, deadline: Optional[ExitDeadline] = None) -> 
             file=sys.stderr,
         )
         return 2
-    problem = _positive(args)
+    problem = _bad_number(args)
     if problem:
         print(f"funcext: {problem}", file=sys.stderr)
         return 2

@@ -100,3 +100,26 @@ def test_unusable_admin_bodies_are_request_errors_with_a_reason(body: bytes, pro
 def test_admin_body_input_and_empty_body() -> None:
     assert parse_admin_body(b'{"input": {"a": [1]}}') == {"a": [1]}
     assert parse_admin_body(b"  ") is None
+
+
+def test_command_line_defaults_match_the_modules_that_apply_them() -> None:
+    from python_worker_extension_framework.host import asgi, cli, protocol
+
+    assert cli.DEFAULT_HEADER_TIMEOUT == protocol.DEFAULT_HEADER_TIMEOUT
+    assert cli.DEFAULT_BODY_TIMEOUT == asgi.DEFAULT_BODY_TIMEOUT
+    args = cli.build_parser().parse_args(["start"])
+    assert (args.header_timeout, args.body_timeout, args.allow_host) == (10.0, 60.0, [])
+
+
+def test_cli_imports_without_uvicorn() -> None:
+    """``funcext`` must be able to say that uvicorn is missing, so it cannot need it."""
+    import subprocess
+
+    code = (
+        "import sys; sys.modules['uvicorn'] = None; sys.modules['h11'] = None\n"
+        "from python_worker_extension_framework.host import cli\n"
+        "print(cli.main(['start', '.']))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().endswith("2"), done.stderr
+    assert "needs uvicorn" in done.stderr
