@@ -1,7 +1,8 @@
 """``funcext start [APP_DIR]``: run a function app with its extensions on this machine.
 
 Also ``python -m python_worker_extension_framework start [APP_DIR]``. Needs the ``[host]``
-extra (uvicorn).
+extra (uvicorn). ``funcext check [APP_DIR]`` is the pre-deploy check (``check/``);
+``funcext --version`` lists the framework's and the extensions' versions.
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ import signal
 import socket
 import sys
 import threading
-from pathlib import Path
 from typing import Any, List, Optional, cast
 
-from . import console
+from . import console, start_options
+from .check.command import add_check_command, run_check_command
+from .cors import CorsConfigError
 from .loader import AppLoadError
 from .routing import RouteTemplateError
 from .settings import AppConfigError
 from .shutdown import ExitDeadline
+from .timers import TimerConfigError
 
 # The same as protocol.DEFAULT_HEADER_TIMEOUT and asgi.DEFAULT_BODY_TIMEOUT: those modules
 # need uvicorn, which this one imports only once it has checked that uvicorn is installed.
@@ -29,7 +32,7 @@ DEFAULT_HEADER_TIMEOUT = 10.0
 DEFAULT_BODY_TIMEOUT = 60.0
 INTERRUPTED_EXIT_CODE = 130
 
-DEFAULT_PORT = 7071
+DEFAULT_PORT = start_options.DEFAULT_PORT
 DEFAULT_HOST = "127.0.0.1"
 READY_PREFIX = "Host started:"
 log = logging.getLogger(console.LOGGER_NAME)
@@ -40,13 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
         prog="funcext",
         description="Run an Azure Functions Python app and its worker extensions locally.",
     )
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start", help="serve the app's functions over HTTP")
     start.add_argument(
         "app_dir", nargs="?", default=".", help="the function app folder (default: .)"
     )
     start.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port (default 7071; 0 picks a free one)"
+        "--port",
+        type=int,
+        default=None,
+        help="port (default Host.LocalHttpPort in local.settings.json, else 7071; 0 picks a "
+        "free one)",
     )
     start.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
     start.add_argument(
@@ -65,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Others get 403, so web pages cannot reach the host through DNS rebinding",
     )
     start.add_argument(
-        "--verbose", action="store_true", help="debug logs, extensions and hook chains"
+        "--verbose",
+        action="store_true",
+        help="debug logs, extensions, hook chains and the lines Azure keeps in its system log",
     )
     start.add_argument(
         "--max-body-size",
@@ -102,7 +112,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="a request body must arrive within this time, else 408 (default 60)",
     )
+    start_options.add_core_tools_options(start)
+    add_check_command(commands)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked (it reads every installed distribution)."""
+
+    def __init__(self, option_strings: List[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, help="print the framework's and extensions' versions"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from .versions import version_text  # importlib.metadata: only when asked
+
+        print(version_text())
+        parser.exit()
 
 
 def _is_loopback(host: str) -> bool:
@@ -194,33 +221,49 @@ def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
     if in_main_thread:
         signal.signal(signal.SIGINT, _stop_during_start_up)
     console.install_console(verbose=args.verbose)
-    app_dir = Path(args.app_dir).resolve()
+    try:
+        app_dir = start_options.app_dir_of(args)
+    except start_options.StartOptionError as exc:
+        print(f"funcext: {exc}", file=sys.stderr)
+        return 2
     if app_dir.is_dir():
         os.chdir(app_dir)  # the worker's working directory is the app root, in Azure too
     try:
-        host = FunctionHost.load(app_dir, error_phase=args.error_phase)
-    except (AppConfigError, AppLoadError, RouteTemplateError) as exc:
+        host = FunctionHost.load(app_dir, error_phase=args.error_phase, only=args.functions)
+        parity = start_options.StartParity.of(args, host)
+    except (
+        AppConfigError,
+        AppLoadError,
+        RouteTemplateError,
+        TimerConfigError,
+        CorsConfigError,
+    ) as exc:
         log.error("The host did not start: %s", exc)
         return 1
     for warning in console.start_warnings(host.settings):
         log.warning("Warning: %s", warning)
     for note in host.start_notes():
         log.warning("Warning: %s", note)
+    parity.warn()
     host.run_load_hooks()
-    sock = _bind(args.host, args.port)
+    sock = _bind(args.host, parity.port)
     bound_host, port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     base_url = f"http://{shown_host}:{port}"
     console.print_functions(describe_routes(host, base_url))
+    parity.describe()
     if args.verbose:
         console.print_chain(list(host.functions.values()))
-    app = HostApp(
-        host,
-        max_body_bytes=args.max_body_size,
-        shutdown_timeout=args.shutdown_timeout,
-        body_timeout=args.body_timeout,
-        guard=RequestGuard.for_binding(bound_host, tuple(args.allow_host)),
-        exit_deadline=deadline,
+    app = parity.wrap(
+        HostApp(
+            host,
+            max_body_bytes=args.max_body_size,
+            shutdown_timeout=args.shutdown_timeout,
+            body_timeout=args.body_timeout,
+            guard=RequestGuard.for_binding(bound_host, tuple(args.allow_host)),
+            exit_deadline=deadline,
+        ),
+        args.shutdown_timeout,
     )
     config = uvicorn.Config(
         app,
@@ -257,4 +300,6 @@ def main(argv: Optional[List[str]] = None) -> int:
             return start(args, deadline)
         finally:
             deadline.start()
+    if args.command == "check":
+        return run_check_command(args)
     return 2  # pragma: no cover - argparse rejects other commands

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import thread as _futures_thread
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from ..core import Dispatcher
 from ..core import _registry as registry
@@ -27,9 +27,14 @@ from .bindings import check_route_conflicts, unknown_binding_notes
 from .convert import Arguments, build_arguments
 from .loader import FunctionSpec, load_app
 from .routing import RouteTable, compile_route
+from .selection import select_functions
 from .settings import AppSettings, apply_environment, load_settings
 
 THREAD_COUNT_SETTING = "PYTHON_THREADPOOL_THREAD_COUNT"
+AZURE_TRACEBACK_NOTE = (
+    "(Your frames only: in Azure this stack trace also contains the Python worker's frames, "
+    "and any wrapper's, above them.)"
+)
 
 
 class FunctionTimeout(Exception):
@@ -107,8 +112,11 @@ class FunctionHost:
         *,
         error_phase: bool = False,
         thread_count: Optional[int] = None,
+        only: Optional[Sequence[str]] = None,
     ) -> FunctionHost:
         """Read settings, export them, import the app and build the route table.
+
+        ``only`` keeps just the functions named (``--functions``).
 
         Raises ``AppConfigError`` / ``AppLoadError`` (and ``RouteTemplateError``) before
         anything is served; load hooks run in ``run_load_hooks``.
@@ -117,6 +125,8 @@ class FunctionHost:
         settings = load_settings(app_dir)
         apply_environment(settings)
         specs = load_app(app_dir)
+        if only:
+            specs = select_functions(specs, only)
         routes: RouteTable[FunctionSpec] = RouteTable(settings.route_prefix)
         compiled = [compile_route(s.route, s, s.methods) for s in specs if s.is_http]
         check_route_conflicts(compiled)
@@ -213,9 +223,10 @@ class FunctionHost:
         if outcome.exception is not None and not isinstance(outcome.exception, FunctionTimeout):
             exc = outcome.exception
             console.log.error(
-                "Exception while executing function: Functions.%s. Result: Failure\n%s",
+                "Exception while executing function: Functions.%s. Result: Failure\n%s\n%s",
                 outcome.spec.name,
                 format_user_traceback(exc),
+                AZURE_TRACEBACK_NOTE,
             )
         console.executed(outcome.spec.name, invocation_id, outcome.succeeded, outcome.seconds)
 

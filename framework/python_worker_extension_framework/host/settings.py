@@ -5,6 +5,7 @@ Read as the Functions host reads them for a local run: ``extensions.http.routePr
 ``local.settings.json`` become environment variables unless a variable of that name is
 already set (the environment wins, as with ``func start``). An encrypted settings file is
 refused: its values are only readable with the machine key Core Tools encrypted them with.
+The file's ``Host`` section and ``ConnectionStrings`` are read by ``core_tools.py``.
 
 Every section either file is known to have is checked for its JSON type, and
 ``extensionBundle`` for its ``id`` and version range, so a mistake is named at start (file,
@@ -23,6 +24,12 @@ from typing import Any, Dict, List, MutableMapping, Optional, Tuple
 from ..core.gating import SETTING
 from ..retry_policy import RetryPolicyError
 from ..retry_policy.parsing import parse_timespan
+from .core_tools import (
+    CoreToolsSettings,
+    CoreToolsSettingsError,
+    export_connection_strings,
+    read_core_tools_sections,
+)
 
 DEFAULT_ROUTE_PREFIX = "api"
 # The Consumption plan's default; host.json may set another value, or -1 for none.
@@ -44,6 +51,7 @@ class AppSettings:
     has_local_settings: bool = False
     applied: List[str] = field(default_factory=list)  # names set from Values
     overridden: List[str] = field(default_factory=list)  # names the environment kept
+    core_tools: CoreToolsSettings = field(default_factory=CoreToolsSettings)
 
     @property
     def extensions_setting_in_values(self) -> Optional[str]:
@@ -214,6 +222,10 @@ def read_local_settings(app_dir: Path, settings: AppSettings) -> None:
                 f"{path}: Values.{name} must be a string, not {type(value).__name__}"
             )
         settings.values[str(name)] = "" if value is None else str(value)
+    try:
+        settings.core_tools = read_core_tools_sections(path, data)
+    except CoreToolsSettingsError as exc:
+        raise AppConfigError(str(exc)) from None
     settings.has_local_settings = True
 
 
@@ -228,7 +240,8 @@ def load_settings(app_dir: Path) -> AppSettings:
 def apply_environment(
     settings: AppSettings, environ: Optional[MutableMapping[str, str]] = None
 ) -> None:
-    """Export ``Values`` (existing variables win) and ``AzureWebJobsScriptRoot``."""
+    """Export ``Values`` and ``ConnectionStrings`` (existing variables win) and
+    ``AzureWebJobsScriptRoot``."""
     env = os.environ if environ is None else environ
     for name, value in settings.values.items():
         if name in env:
@@ -236,4 +249,7 @@ def apply_environment(
             continue
         env[name] = value
         settings.applied.append(name)
+    applied, kept = export_connection_strings(settings.core_tools, env)
+    settings.applied += applied
+    settings.overridden += kept
     env["AzureWebJobsScriptRoot"] = str(settings.app_dir)
