@@ -154,3 +154,17 @@ def test_the_app_client_runs_non_http_functions_as_the_admin_endpoint_does(
     assert client.post("/admin/functions/count_lines", json={"input": "x"}).status_code == 202
     with pytest.raises(LookupError, match="no function named 'nope'; the app has: process_order"):
         client.admin.run("nope")
+
+
+def test_the_app_client_runs_a_late_timer_with_its_retry_policy(
+    app_client: Callable[..., AppClient],
+) -> None:
+    client = app_client(APP_DIR)
+    run = client.admin.run("nightly_report", trigger=make_timer_request(past_due=True))
+    assert run.succeeded
+    assert run.delays == [5.0, 5.0]  # fixed_delay 00:00:05, two retries
+    assert client.messages("triggers_app") == [
+        "report (late: True, attempt 1)",
+        "report (late: True, attempt 2)",
+        "report (late: True, attempt 3)",
+    ]

@@ -27,16 +27,19 @@ import threading
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Dict, List, Optional, Set, TypeVar, Union
+from typing import Any, Awaitable, Dict, List, Optional, Sequence, Set, TypeVar, Union
 
 import httpx
 
 from ..core import _registry as registry
 from ..host import console
 from ..host.admin import run_admin_invocation
-from ..host.asgi import DEFAULT_MAX_BODY_BYTES, HostApp
+from ..host.asgi import HostApp
+from ..host.cli import build_parser
+from ..host.cors import CorsMiddleware
 from ..host.loader import v2_script
 from ..host.runtime import FunctionHost
+from ..host.start_options import StartParity
 from ..retry_policy import RetryOutcome
 from .retry import FakeClock
 
@@ -67,7 +70,7 @@ class _LoopThread:
 class _InProcessTransport(httpx.BaseTransport):
     """A sync httpx transport that hands each request to the ASGI app on the host's loop."""
 
-    def __init__(self, app: HostApp, loop: _LoopThread) -> None:
+    def __init__(self, app: Any, loop: _LoopThread) -> None:
         self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
         self._loop = loop
 
@@ -129,9 +132,12 @@ class Admin:
     def __init__(self, client: AppClient) -> None:
         self._client = client
 
-    def run(self, name: str, input: Any = None) -> AdminRun:
+    def run(self, name: str, input: Any = None, *, trigger: Any = None) -> AdminRun:
         """Run function ``name`` with ``{"input": input}``; return when it (and every retry
-        its policy allows) has ended. The function's exception is in the result."""
+        its policy allows) has ended. The function's exception is in the result.
+
+        ``trigger`` is a trigger object of your own (``make_timer_request(past_due=True)``,
+        ``make_queue_message(...)``) instead of the one the host builds from ``input``."""
         host = self._client.host
         spec = host.function(name)
         if spec is None:
@@ -143,7 +149,9 @@ class Admin:
                 f"client.request(..., {host.url_path(spec)!r}) instead"
             )
         clock = FakeClock()
-        outcome = self._client.loop.call(run_admin_invocation(host, spec, input, sleep=clock.sleep))
+        outcome = self._client.loop.call(
+            run_admin_invocation(host, spec, input, sleep=clock.sleep, trigger=trigger)
+        )
         return AdminRun(spec.name, outcome, clock.sleeps)
 
 
@@ -209,6 +217,8 @@ class AppClient(httpx.Client):
     env:
         Environment variables for the app's lifetime (they win over local.settings.json,
         as the environment does for ``func start``).
+    options:
+        More ``funcext start`` options (``["--functions", "get_item"]``, ``["--cors", "*"]``).
     """
 
     def __init__(
@@ -217,9 +227,12 @@ class AppClient(httpx.Client):
         *,
         error_phase: bool = False,
         env: Optional[Dict[str, str]] = None,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        options: Sequence[str] = (),
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
+        # The command line's own parser: every default is ``funcext start``'s.
+        args = build_parser().parse_args(["start", str(self.app_dir), *options])
+        args.error_phase = args.error_phase or error_phase
         self._saved_environ = dict(os.environ)
         self._saved_cwd = os.getcwd()
         self._saved_path = list(sys.path)
@@ -243,16 +256,29 @@ class AppClient(httpx.Client):
                 sys.modules.pop(name, None)
             registry.clear_registry()
             os.chdir(self.app_dir)
-            self.host = FunctionHost.load(self.app_dir, error_phase=error_phase)
+            self.host = FunctionHost.load(
+                self.app_dir, error_phase=args.error_phase, only=args.functions
+            )
+            parity = StartParity.of(args, self.host)
             for warning in console.start_warnings(self.host.settings):
                 console.log.warning("Warning: %s", warning)
+            for note in self.host.start_notes():
+                console.log.warning("Warning: %s", note)
+            parity.warn()
             self.host.run_load_hooks()
-            self.app = HostApp(self.host, max_body_bytes=max_body_bytes)
+            self.app = HostApp(
+                self.host,
+                max_body_bytes=args.max_body_size,
+                shutdown_timeout=args.shutdown_timeout,
+                body_timeout=args.body_timeout,
+            )
+            # CORS as configured; timers are not scheduled (run them with admin.run).
+            served: Any = self.app if parity.cors is None else CorsMiddleware(self.app, parity.cors)
         except BaseException:
             self._restore()
             raise
         self.admin = Admin(self)
-        super().__init__(transport=_InProcessTransport(self.app, self.loop), base_url=BASE_URL)
+        super().__init__(transport=_InProcessTransport(served, self.loop), base_url=BASE_URL)
 
     @property
     def records(self) -> List[logging.LogRecord]:
