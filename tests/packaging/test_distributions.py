@@ -174,6 +174,9 @@ SAMPLE_CHECKS: Dict[str, List[Tuple[str, str, Optional[str], str]]] = {
         ("GET", "_funcext/static/style.css", None, ".hook-row"),
         ("GET", "_funcext/api/invocations", None, '"function":"hello"'),
     ],
+    "triggers_app": [
+        ("POST", "admin/functions/count_lines", '{"input": "a\\nb"}', "log:has 2 lines"),
+    ],
 }
 
 

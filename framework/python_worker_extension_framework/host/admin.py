@@ -28,14 +28,22 @@ class AdminRequestError(ValueError):
 
 
 def parse_admin_body(body: bytes) -> Any:
-    """The ``input`` of ``{"input": ...}``; an empty body means no input."""
+    """The ``input`` of ``{"input": ...}``; an empty body means no input.
+
+    Every way a body can be unusable is an ``AdminRequestError`` (answered 400 with the
+    reason): not JSON, not UTF-8, numbers too long to convert, nesting too deep for the
+    parser (``RecursionError``)."""
     if not body.strip():
         return None
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
         raise AdminRequestError(
-            f'The body must be JSON such as {{"input": "..."}}: {exc}'
+            'The body is nested too deeply to parse; send JSON such as {"input": "..."}'
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digit limits
+        raise AdminRequestError(
+            f'The body must be JSON such as {{"input": "..."}}: {str(exc)[:200]}'
         ) from None
     if not isinstance(data, dict):
         raise AdminRequestError('The body must be a JSON object such as {"input": "..."}')

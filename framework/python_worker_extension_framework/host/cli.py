@@ -11,9 +11,11 @@ import argparse
 import ipaddress
 import logging
 import os
+import signal
 import socket
 import sys
-from typing import Any, List, Optional
+import threading
+from typing import Any, List, Optional, cast
 
 from . import console, start_options
 from .check.command import add_check_command, run_check_command
@@ -21,7 +23,14 @@ from .cors import CorsConfigError
 from .loader import AppLoadError
 from .routing import RouteTemplateError
 from .settings import AppConfigError
+from .shutdown import ExitDeadline
 from .timers import TimerConfigError
+
+# The same as protocol.DEFAULT_HEADER_TIMEOUT and asgi.DEFAULT_BODY_TIMEOUT: those modules
+# need uvicorn, which this one imports only once it has checked that uvicorn is installed.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 60.0
+INTERRUPTED_EXIT_CODE = 130
 
 DEFAULT_PORT = start_options.DEFAULT_PORT
 DEFAULT_HOST = "127.0.0.1"
@@ -51,7 +60,17 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow binding to an address other than loopback (the host has no authentication)",
+        help="allow binding to an address other than loopback (the host has no "
+        "authentication). Requests must still name a loopback host, the bound address (any "
+        "IP address when bound to 0.0.0.0 or ::) or a name given with --allow-host",
+    )
+    start.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host header is NAME (repeatable; '*' for any). "
+        "Others get 403, so web pages cannot reach the host through DNS rebinding",
     )
     start.add_argument(
         "--verbose",
@@ -75,7 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="how long running invocations and exporters get at shutdown (default 10)",
+        help="the whole exit after Ctrl-C or SIGTERM: running invocations, then exporters; "
+        "the process is ended when it runs out (default 10)",
+    )
+    start.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="a connection's request headers must arrive within this time, else it is "
+        "closed (default 10)",
+    )
+    start.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="a request body must arrive within this time, else 408 (default 60)",
     )
     start.add_argument(
         "--no-dashboard",
@@ -137,9 +172,35 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def start(args: argparse.Namespace) -> int:
+def _bad_number(args: argparse.Namespace) -> Optional[str]:
+    """What is wrong with a numeric option, if anything."""
+    for option in ("shutdown_timeout", "header_timeout", "body_timeout"):
+        value = getattr(args, option)
+        if not value > 0:
+            return f"--{option.replace('_', '-')} must be a positive number of seconds, got {value}"
+    if args.max_body_size <= 0:
+        return f"--max-body-size must be a positive number of bytes, got {args.max_body_size}"
+    if args.dashboard_capacity < 1:
+        return f"--dashboard-capacity must be 1 or more, got {args.dashboard_capacity}"
+    return None
+
+
+def _stop_during_start_up(signum: int, frame: Any) -> None:
+    """Ctrl-C before the host serves: end the process now. Raising ``KeyboardInterrupt``
+    in the middle of the app's imports can land inside the import machinery's own
+    callbacks and leave a module lock held, and the exit then hangs; nothing is running
+    yet that a graceful stop would have to finish."""
+    log.warning("Start-up interrupted (Ctrl-C): the host did not start.")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED_EXIT_CODE)
+
+
+def start(args: argparse.Namespace, deadline: Optional[ExitDeadline] = None) -> int:
+    """Serve until stopped; ``deadline`` (one is made if not given) is started by the first
+    stop signal and bounds the rest of the exit."""
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - only checked here; used in _serve
     except ImportError:
         print(
             "funcext: the local host needs uvicorn; install "
@@ -147,9 +208,6 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from .asgi import HostApp, describe_routes
-    from .runtime import FunctionHost
-
     if not _is_loopback(args.host) and not args.allow_remote:
         print(
             f"funcext: refusing to listen on {args.host}: the local host has no authentication. "
@@ -157,12 +215,25 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.dashboard_capacity < 1:
-        print(
-            f"funcext: --dashboard-capacity must be 1 or more, got {args.dashboard_capacity}",
-            file=sys.stderr,
-        )
+    problem = _bad_number(args)
+    if problem:
+        print(f"funcext: {problem}", file=sys.stderr)
         return 2
+    return _serve(args, deadline or ExitDeadline(args.shutdown_timeout))
+
+
+def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
+    import uvicorn
+
+    from .asgi import HostApp, describe_routes
+    from .guard import RequestGuard
+    from .protocol import protocol_class
+    from .runtime import FunctionHost
+    from .server import StoppingServer
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGINT, _stop_during_start_up)
     console.install_console(verbose=args.verbose)
     try:
         app_dir = start_options.app_dir_of(args)
@@ -185,7 +256,7 @@ def start(args: argparse.Namespace) -> int:
         return 1
     for warning in console.start_warnings(host.settings):
         log.warning("Warning: %s", warning)
-    for note in host.route_notes():
+    for note in host.start_notes():
         log.warning("Warning: %s", note)
     parity.warn()
     host.run_load_hooks()
@@ -198,22 +269,35 @@ def start(args: argparse.Namespace) -> int:
     if args.verbose:
         console.print_chain(list(host.functions.values()))
     app = parity.wrap(
-        HostApp(host, max_body_bytes=args.max_body_size, shutdown_timeout=args.shutdown_timeout),
+        HostApp(
+            host,
+            max_body_bytes=args.max_body_size,
+            shutdown_timeout=args.shutdown_timeout,
+            body_timeout=args.body_timeout,
+            guard=RequestGuard.for_binding(bound_host, tuple(args.allow_host)),
+            exit_deadline=deadline,
+        ),
         args.shutdown_timeout,
     )
     dashboard = _dashboard(args, host, bound_host)
     config = uvicorn.Config(
         dashboard.wrap(app) if dashboard is not None else app,
+        http=protocol_class(args.header_timeout),
         lifespan="on",
+        log_config=None,  # uvicorn's records go to the console handler and its filters
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=int(args.shutdown_timeout) or None,
+        timeout_graceful_shutdown=cast(int, args.shutdown_timeout),
     )
-    server = uvicorn.Server(config)
+    server = StoppingServer(config, deadline)
     if dashboard is not None:
         dashboard.stop_streams_when(lambda: server.should_exit)
         log.info("Dashboard: %s/_funcext/", base_url)
     log.info("%s %s (Ctrl+C to stop)", READY_PREFIX, base_url)
+    if in_main_thread:
+        # uvicorn installs its own handlers while it serves and, once it has stopped,
+        # raises the signal again: then it must be an ordinary KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -234,9 +318,15 @@ def _dashboard(args: argparse.Namespace, host: Any, bound_host: str) -> Any:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """The process's entry point: whatever ends ``start``, the process then exits within
+    ``--shutdown-timeout`` (an app's import may have started threads that never end)."""
     args = build_parser().parse_args(argv)
     if args.command == "start":
-        return start(args)
+        deadline = ExitDeadline(args.shutdown_timeout)
+        try:
+            return start(args, deadline)
+        finally:
+            deadline.start()
     if args.command == "check":
         return run_check_command(args)
     return 2  # pragma: no cover - argparse rejects other commands

@@ -13,7 +13,9 @@ from __future__ import annotations
 import datetime
 import logging
 import sys
-from typing import IO, Any, List, Optional
+import threading
+import time
+from typing import IO, Any, Callable, Dict, List, Optional
 
 from ..core import _registry as registry
 from ..core import format_hook_chain
@@ -24,7 +26,70 @@ from .loader import FunctionSpec
 from .settings import AppSettings
 
 LOGGER_NAME = "funcext"
+REPEAT_INTERVAL_SECONDS = 60.0
 log = logging.getLogger(LOGGER_NAME)
+
+
+class OncePerInterval(logging.Filter):
+    """Lets each kind of record through at most once per ``interval`` seconds and counts
+    the rest, so a flood of bad requests cannot flood the console. ``kind`` names a
+    record's kind (None: not limited); the next record of a kind that gets through says
+    how many of that kind were held back."""
+
+    def __init__(
+        self,
+        kind: Callable[[logging.LogRecord], Optional[str]],
+        interval: float = REPEAT_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.interval = interval
+        self.clock = clock
+        self.held_back: Dict[str, int] = {}
+        self._last: Dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = self.kind(record)
+        if kind is None:
+            return True
+        with self._lock:
+            now = self.clock()
+            last = self._last.get(kind)
+            if last is not None and now - last < self.interval:
+                self.held_back[kind] = self.held_back.get(kind, 0) + 1
+                return False
+            self._last[kind] = now
+            held = self.held_back.pop(kind, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} more like it since the last such line)"
+        return True
+
+
+_REFUSED = "Refused a request: "
+# What one bad client can make the console say by the thousand: our refusals and uvicorn's
+# lines about malformed requests and websocket upgrades (the host serves no websockets).
+_REPETITIVE = (
+    _REFUSED,
+    "Invalid HTTP request",
+    "Unsupported upgrade request",
+    "No supported WebSocket library",
+)
+
+
+def repetitive_kind(record: logging.LogRecord) -> Optional[str]:
+    """Which of the repetitive lines ``record`` is, if any."""
+    message = str(record.msg)
+    for prefix in _REPETITIVE:
+        if message.startswith(prefix):
+            return prefix
+    return None
+
+
+def refused(reason: str) -> None:
+    """A request refused by the Host/Origin rules (at most once a minute on the console)."""
+    log.warning(_REFUSED + "%s", reason)
 
 
 class _Formatter(logging.Formatter):
@@ -53,6 +118,7 @@ def install_console(verbose: bool = False, stream: Optional[IO[str]] = None) -> 
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("uvicorn", "uvicorn.error", "uvicorn.access", "asyncio", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler.addFilter(OncePerInterval(repetitive_kind))
     return handler
 
 

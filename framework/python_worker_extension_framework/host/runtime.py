@@ -22,6 +22,7 @@ from ..core.context import InvocationContext, RetryContext, TraceContext
 from ..retry_policy import format_timespan, initial_retry_context
 from ..toolkit import traceparent as tp
 from . import console
+from .bindings import check_route_conflicts, unknown_binding_notes
 from .convert import Arguments, build_arguments
 from .loader import FunctionSpec, load_app
 from .observation import InvocationObserver, ScopedExecutor
@@ -128,9 +129,10 @@ class FunctionHost:
         if only:
             specs = select_functions(specs, only)
         routes: RouteTable[FunctionSpec] = RouteTable(settings.route_prefix)
-        for spec in specs:
-            if spec.is_http:
-                routes.add(compile_route(spec.route, spec, spec.methods))
+        compiled = [compile_route(s.route, s, s.methods) for s in specs if s.is_http]
+        check_route_conflicts(compiled)
+        for route in compiled:
+            routes.add(route)
         return cls(
             settings=settings,
             functions={spec.name.lower(): spec for spec in specs},
@@ -149,8 +151,10 @@ class FunctionHost:
         for spec in self.functions.values():
             self.dispatcher.load_function(spec.name, spec.directory)
 
-    def route_notes(self) -> List[str]:
-        return [note for route in self.routes.routes for note in route.notes]
+    def start_notes(self) -> List[str]:
+        """What the console warns about at start: unknown binding types, route notes."""
+        notes = unknown_binding_notes(list(self.functions.values()))
+        return notes + [note for route in self.routes.routes for note in route.notes]
 
     def url_path(self, spec: FunctionSpec) -> Optional[str]:
         for route in self.routes.routes:
@@ -242,13 +246,15 @@ class FunctionHost:
         return len(pending)
 
     def flush_extensions(self, timeout: float) -> None:
-        """Give every registered extension class that has ``flush(timeout)`` a chance to export."""
+        """Give every registered extension class that has ``flush(timeout)`` a chance to
+        export, all of them within ``timeout`` seconds together."""
+        ends = time.monotonic() + timeout
         for extension in registry.app_extensions():
             flush = getattr(extension, "flush", None)
             if not callable(flush):
                 continue
             try:
-                flush(timeout)
+                flush(max(ends - time.monotonic(), 0.0))
             except Exception:
                 logging.getLogger(console.LOGGER_NAME).exception(
                     "%s.flush() failed at shutdown", extension.__name__
