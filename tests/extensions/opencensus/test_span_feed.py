@@ -58,7 +58,7 @@ def test_exported_spans_reach_the_feed_with_ids_times_and_attributes(
 def test_a_failed_invocation_span_is_marked_failed_in_the_feed(
     capture: CapturingExporter, fed: List[span_feed.FinishedSpan]
 ) -> None:
-    invoke(broken, function_name="Broken", req=make_http_request())
+    invoke(broken, function_name="Broken", req=make_http_request(), capture_exception=True)
     (span,) = [span for span in fed if span.name == "Broken"]
     assert span.failed and "missing" in span.status_message
 

@@ -1,7 +1,9 @@
 """Who may read the dashboard: this machine's browser, on the page's own origin.
 
-The dashboard shows what requests carried (redacted, but still an app's traffic), so it
-answers only when all of these hold:
+The host's ``guard.RequestGuard`` protects the app and the admin endpoints; the dashboard,
+which shows what requests carried (redacted, but still an app's traffic), is stricter and
+keeps its own rule on the same host-name parsing. It answers only when all of these hold
+(``--allow-host`` names and ``--allow-remote`` do not widen it):
 
 - the client connects from a loopback address (even when the host was started with
   ``--allow-remote``, the dashboard stays local);
@@ -19,31 +21,9 @@ import ipaddress
 from typing import Any, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
+from ..guard import is_loopback_name, split_host
+
 _FOREIGN_SITES = ("cross-site", "same-site")
-
-
-def split_host(value: str) -> Tuple[str, Optional[int]]:
-    """``(name, port)`` of a ``Host`` value: lower case, no brackets, no trailing dot."""
-    value = value.strip().lower()
-    port: Optional[int] = None
-    name = value
-    if value.startswith("["):
-        name, _, rest = value[1:].partition("]")
-        if rest.startswith(":") and rest[1:].isdigit():
-            port = int(rest[1:])
-    elif value.count(":") == 1:
-        name, _, port_text = value.partition(":")
-        port = int(port_text) if port_text.isdigit() else None
-    return name.rstrip("."), port
-
-
-def is_loopback_name(name: str) -> bool:
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _unspecified(name: str) -> bool:
