@@ -38,6 +38,9 @@ setup(
         "opencensus>=0.11.0,<0.12",
         "opencensus-ext-azure>=1.1.0,<2",
         "opencensus-ext-requests>=0.8.0,<0.9",
+        # The worker (4.34) pins protobuf 4.25.x and imports it first; without this cap
+        # the google-api-core chain resolves to protobuf 5+ generated code that fails there.
+        "protobuf>=3.19,<5",
     ],
     extras_require={
         "test": [
