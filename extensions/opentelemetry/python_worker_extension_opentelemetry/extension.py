@@ -6,6 +6,8 @@ Per invocation, on the thread (or event-loop task) that runs it:
 - pre hook: extract the host's ``traceparent``/``tracestate`` with OpenTelemetry's W3C
   propagator, start the invocation span as its child (when the plan records one) and
   attach that context, so user spans and instrumented outgoing calls are its children;
+  (a context left current by an earlier invocation that raised under the real worker,
+  which runs no post hook then, is dropped first, so it never leaks into this one);
 - post hook: the HTTP status (5xx is an error), retry facts, end the span, count the
   invocation, detach the context;
 - error hook (the framework's error phase, the in-function wrapper): an ``exception``
@@ -48,6 +50,9 @@ _COLD = "cold"
 _HTTP = "http"
 _TELEMETRY = "telemetry"
 _SAFETY_NET = "safety_net"
+# Marks the contexts we attach: one still current when a pre hook starts was left by an
+# invocation whose post hook never ran (the real worker runs none when a function raises).
+_MARK = otel_context.create_key("python_worker_extension_opentelemetry.invocation")
 _ABANDONED = "the function raised; the worker ran no post hook (no exception details)"
 
 
@@ -97,8 +102,7 @@ class OpenTelemetryExtension(WorkerExtension):
     @classmethod
     def init(cls) -> None:
         super().init()
-        cls._telemetry = None
-        cls._cold = True
+        cls._on_reset()  # registered again (tests): the earlier pipeline is shut down
         cls._failures = FailureLog()
         cls._instrumented = {}
         cls._pending = set()
@@ -208,7 +212,9 @@ class OpenTelemetryExtension(WorkerExtension):
             data[_HTTP] = is_http
             if span.is_recording():
                 data[_SAFETY_NET] = cls._safety_net(context, telemetry, span, is_http)
-        data[_TOKEN] = otel_context.attach(current)
+        if otel_context.get_value(_MARK) is not None:
+            otel_context.attach(otel_context.Context())  # drop what a raising invocation left
+        data[_TOKEN] = otel_context.attach(otel_context.set_value(_MARK, True, current))
 
     @classmethod
     def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
