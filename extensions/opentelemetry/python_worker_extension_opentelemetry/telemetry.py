@@ -119,7 +119,9 @@ class Telemetry:
         self.quiet = QuietFilter(failures)
         if self.backend is not None:
             self.processor = BatchSpanProcessor(
-                self.backend.spans, max_queue_size=plan.queue_size
+                self.backend.spans,
+                max_queue_size=plan.queue_size,
+                max_export_batch_size=min(512, plan.queue_size),
             )
         self.tracer = self._tracer()
         self.duration: Any = None
