@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -318,11 +319,12 @@ def _console(plan: Plan) -> Backend:
     from opentelemetry.sdk.metrics.export import ConsoleMetricExporter
     from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
+    out = sys.stdout  # the stream of now (their default is the one at their import)
     return Backend(
         "the console exporter",
-        ConsoleSpanExporter(),
-        ConsoleMetricExporter(),
-        ConsoleLogExporter() if plan.export_logs else None,
+        ConsoleSpanExporter(out=out),
+        ConsoleMetricExporter(out=out),
+        ConsoleLogExporter(out=out) if plan.export_logs else None,
     )
 
 
