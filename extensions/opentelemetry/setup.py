@@ -2,9 +2,10 @@
 
 The version is read from the version file, never by importing the package. The core needs
 only the OpenTelemetry API and SDK; every exporter and instrumentation is an extra, imported
-only when chosen. The worker (4.34) pins protobuf 4.25.x and imports it before the app, so
-the OTLP extra is capped at the last exporter whose generated code runs on protobuf 4
-(opentelemetry-proto 1.27; 1.28 and later need protobuf 5).
+only when chosen. The worker (4.34) pins protobuf 4.25.x and imports it before the app: the
+OTLP exporter's newest releases declare protobuf>=5 but their generated code imports and
+exports on the worker's 4.25 (a test proves it with the newest resolution of each extra),
+so no extra is capped; see the readme's "Beside the worker's packages".
 """
 
 import pathlib
@@ -17,10 +18,8 @@ PACKAGE = "python_worker_extension_opentelemetry"
 VERSION_FILE = HERE / PACKAGE / "version.py"
 VERSION = re.search(r'VERSION = "([^"]+)"', VERSION_FILE.read_text()).group(1)  # type: ignore[union-attr]
 
-# The worker's protobuf is 4.25.x and wins at import: OTLP generated code must run on it.
-WORKER_PROTOBUF = "protobuf>=3.19,<5"
 AZURE = ["azure-monitor-opentelemetry-exporter>=1.0.0b21,<2"]
-OTLP = ["opentelemetry-exporter-otlp-proto-http>=1.20,<1.28", WORKER_PROTOBUF]
+OTLP = ["opentelemetry-exporter-otlp-proto-http>=1.20,<2"]
 REQUESTS = ["opentelemetry-instrumentation-requests>=0.41b0"]
 HTTPX = ["opentelemetry-instrumentation-httpx>=0.41b0"]
 URLLIB3 = ["opentelemetry-instrumentation-urllib3>=0.41b0"]
