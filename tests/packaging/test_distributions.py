@@ -117,6 +117,7 @@ SAMPLE_CHECKS: Dict[str, List[Tuple[str, str, Optional[str], str]]] = {
     "v1_app": [("GET", "api/greet/Wheel", None, "Hello, Wheel. (TimeElapsed: ")],
     "v2_app": [("POST", "api/hello", '{"name": "Wheel"}', "Hello, Wheel. (TimeElapsed: ")],
     "all_extensions_app": [("GET", "api/hello?name=Wheel", None, "Hello, Wheel. (TimeElapsed: ")],
+    "opentelemetry_app": [("GET", "api/orders/7", None, "order 7")],
     "retry_app": [
         ("POST", "admin/functions/flaky_sync", '{"input": ""}', "log:succeeded on attempt 3"),
     ],

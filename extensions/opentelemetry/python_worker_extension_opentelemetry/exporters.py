@@ -18,9 +18,16 @@ import time
 from dataclasses import dataclass
 from typing import IO, Any, Callable, Dict, Optional, Sequence
 
+from opentelemetry import context as otel_context
+from opentelemetry.context import (
+    _SUPPRESS_HTTP_INSTRUMENTATION_KEY,
+    _SUPPRESS_INSTRUMENTATION_KEY,
+)
 from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, MetricsData
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from python_worker_extension_framework.toolkit import ExtensionConfigError
 
 from .options import Plan
 
@@ -114,6 +121,13 @@ class QuietFilter(logging.Filter):
         return self.failures.allow()
 
 
+def _suppressed() -> Any:
+    """A context in which the instrumented HTTP clients record nothing: an exporter's own
+    requests must not become spans that are exported in turn."""
+    context = otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True)
+    return otel_context.set_value(_SUPPRESS_HTTP_INSTRUMENTATION_KEY, True, context)
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
@@ -129,11 +143,14 @@ class GuardedSpanExporter(SpanExporter):
         self.owned = owned  # a user's exporter object is theirs to shut down
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        token = otel_context.attach(_suppressed())
         try:
             result = self.inner.export(spans)
         except Exception as exc:
             self.failures.failure(self.label, len(spans), _reason(exc))
             return SpanExportResult.FAILURE
+        finally:
+            otel_context.detach(token)
         if result == SpanExportResult.FAILURE:
             self.failures.failure(self.label, len(spans), "the exporter reported FAILURE")
         else:
@@ -174,11 +191,14 @@ class GuardedMetricExporter(MetricExporter):
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
+        token = otel_context.attach(_suppressed())
         try:
             result = self.inner.export(metrics_data, timeout_millis=timeout_millis, **kwargs)
         except Exception as exc:
             self.failures.failure(self.label, 1, _reason(exc))
             return MetricExportResult.FAILURE
+        finally:
+            otel_context.detach(token)
         if result == MetricExportResult.FAILURE:
             self.failures.failure(self.label, 1, "the exporter reported FAILURE")
         return result
@@ -192,6 +212,42 @@ class GuardedMetricExporter(MetricExporter):
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
         try:
             self.inner.shutdown(timeout_millis=timeout_millis, **kwargs)
+        except Exception as exc:
+            self.failures.failure(self.label, 0, f"shutdown: {_reason(exc)}")
+
+
+class GuardedLogExporter:
+    """A log exporter whose failures are counted and rate-limited, never raised."""
+
+    def __init__(self, inner: Any, label: str, failures: FailureLog) -> None:
+        self.inner = inner
+        self.label = label
+        self.failures = failures
+
+    def export(self, batch: Sequence[Any]) -> Any:
+        from opentelemetry.sdk._logs.export import LogExportResult
+
+        token = otel_context.attach(_suppressed())
+        try:
+            result = self.inner.export(batch)
+        except Exception as exc:
+            self.failures.failure(self.label, len(batch), _reason(exc))
+            return LogExportResult.FAILURE
+        finally:
+            otel_context.detach(token)
+        if result == LogExportResult.FAILURE:
+            self.failures.failure(self.label, len(batch), "the exporter reported FAILURE")
+        return result
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        try:
+            return bool(self.inner.force_flush(timeout_millis))
+        except Exception:
+            return False
+
+    def shutdown(self) -> None:
+        try:
+            self.inner.shutdown()
         except Exception as exc:
             self.failures.failure(self.label, 0, f"shutdown: {_reason(exc)}")
 
@@ -263,8 +319,8 @@ class Backend:
     logs: Optional[Any] = None
 
 
-def _missing(extra: str, package: str) -> ImportError:
-    return ImportError(
+def _missing(extra: str, package: str) -> ExtensionConfigError:
+    return ExtensionConfigError(
         f"OpenTelemetryExtension: this exporter needs {package}; install "
         f"python-worker-extension-opentelemetry[{extra}] (add it to requirements.txt)"
     )
@@ -347,4 +403,6 @@ def build_backend(plan: Plan, failures: FailureLog) -> Optional[Backend]:
     backend.spans = GuardedSpanExporter(backend.spans, backend.label, failures, owned=owned)
     if backend.metrics is not None:
         backend.metrics = GuardedMetricExporter(backend.metrics, backend.label, failures)
+    if backend.logs is not None:
+        backend.logs = GuardedLogExporter(backend.logs, backend.label, failures)
     return backend

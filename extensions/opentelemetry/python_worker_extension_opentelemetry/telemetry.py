@@ -31,7 +31,17 @@ from .options import Plan
 from .version import VERSION
 
 INSTRUMENTATION_SCOPE = "python_worker_extension_opentelemetry"
-_NOT_OURS_TO_EXPORT = ("opentelemetry", "azure.monitor", "azure.core", "urllib3")
+# Loggers (and their children) whose records are not exported as the app's logs: the SDK's
+# and exporters' own (no loops), and the worker's and local host's system logs.
+_NOT_EXPORTED = (
+    "opentelemetry",
+    "azure.monitor",
+    "azure.core",
+    "urllib3",
+    "azure_functions_worker",
+    "funcext",
+    "uvicorn",
+)
 
 Key = Tuple[str, str]  # (faas.name, faas.trigger)
 
@@ -87,10 +97,11 @@ class Tally:
 
 
 class _NotOurs(logging.Filter):
-    """Keeps the SDK's and exporters' own records out of the log export (no loops)."""
+    """Keeps the SDK's, the exporters' and the host's own records out of the log export."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.name.startswith(_NOT_OURS_TO_EXPORT)
+        name = record.name
+        return not any(name == n or name.startswith(n + ".") for n in _NOT_EXPORTED)
 
 
 class Telemetry:
@@ -187,11 +198,20 @@ class Telemetry:
 
     def _logs(self, exporter: Any) -> None:
         from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+
+        class _NonBlockingHandler(LoggingHandler):
+            """``logging`` flushes handlers while holding its module lock (``dictConfig``,
+            ``logging.shutdown``); the SDK's flush waits for the export thread, which may
+            need that lock to log: a deadlock. Export is flushed by ``flush()`` instead."""
+
+            def flush(self) -> None:
+                pass
+
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 
         self.log_provider = LoggerProvider(resource=self.resource, shutdown_on_exit=False)
         self.log_provider.add_log_record_processor(BatchLogRecordProcessor(exporter))
-        handler = LoggingHandler(level=logging.NOTSET, logger_provider=self.log_provider)
+        handler = _NonBlockingHandler(level=logging.NOTSET, logger_provider=self.log_provider)
         handler.addFilter(_NotOurs())
         self.log_handler = handler
 
