@@ -4,7 +4,6 @@ that decodes the protobuf payloads: spans, metrics and logs as a collector recei
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import httpx
@@ -44,9 +43,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dict[str, Any]]:
             )
             answers["unavailable"] = client.get(host.url("api/orders/0"))
             answers["fail"] = client.get(host.url("api/fail"))
-            answers["timer"] = client.post(
-                host.url("admin/functions/nightly"), json={"input": ""}
-            )
+            answers["timer"] = client.post(host.url("admin/functions/nightly"), json={"input": ""})
             # Concurrent invocations: each span belongs to its own invocation.
             threads = [
                 threading.Thread(target=client.get, args=(host.url(f"api/orders/{n}"),))
@@ -114,9 +111,7 @@ def test_failures_are_error_spans(run: Dict[str, Any]) -> None:
     (event,) = raised["events"]
     assert event["name"] == "exception"
     assert event["attributes"]["exception.type"] == "ValueError"
-    (unavailable,) = [
-        s for s in invocations if s["attributes"].get("url.path") == "/api/orders/0"
-    ]
+    (unavailable,) = [s for s in invocations if s["attributes"].get("url.path") == "/api/orders/0"]
     assert unavailable["status"] == STATUS_ERROR
     assert unavailable["attributes"]["http.response.status_code"] == 503
     (timer,) = [s for s in invocations if s["attributes"]["faas.name"] == "nightly"]

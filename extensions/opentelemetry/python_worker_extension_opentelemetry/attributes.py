@@ -172,9 +172,7 @@ def response_status(result: Any, func_args: Mapping[str, Any]) -> Optional[int]:
 
 def exception_attributes(exception: BaseException, redactor: redaction.Redactor) -> Dict[str, str]:
     """The ``exception`` event's attributes, message and stack trace redacted."""
-    stack = "".join(
-        traceback.format_exception(type(exception), exception, exception.__traceback__)
-    )
+    stack = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
     return {
         EXCEPTION_TYPE: type(exception).__qualname__,
         EXCEPTION_MESSAGE: redactor.text(str(exception)),

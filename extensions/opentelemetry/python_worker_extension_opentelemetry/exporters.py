@@ -26,7 +26,6 @@ from opentelemetry.context import (
 from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, MetricsData
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-
 from python_worker_extension_framework.toolkit import ExtensionConfigError
 
 from .options import Plan

@@ -241,7 +241,9 @@ class OpenTelemetryExtension(WorkerExtension):
             span: Optional[Span] = data.get(_SPAN)
             if span is not None and span.is_recording():
                 if data[_HTTP]:
-                    span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, 500)  # what the worker answers
+                    span.set_attribute(
+                        names.HTTP_RESPONSE_STATUS_CODE, 500
+                    )  # what the worker answers
                 details = names.exception_attributes(exception, cls._redactor)
                 span.add_event("exception", details)
                 span.set_attribute(names.ERROR_TYPE, details[names.EXCEPTION_TYPE])

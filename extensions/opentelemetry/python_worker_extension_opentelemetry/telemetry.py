@@ -251,7 +251,7 @@ class Telemetry:
 
     def _shutdown(self) -> None:
         if self.sdk_provider is not None:
-            self.sdk_provider.shutdown()
+            self.sdk_provider.shutdown()  # type: ignore[no-untyped-call]
         elif self.processor is not None:
             self.processor.shutdown()
         if self.owns_meter_provider and self.meter_provider is not None:

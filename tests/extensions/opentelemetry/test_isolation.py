@@ -32,10 +32,13 @@ tracer = trace.get_tracer("tests.isolation")
 
 
 def traced(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
-    # The span remembers which invocation opened it; the barrier keeps all threads inside.
-    with tracer.start_as_current_span("work", attributes={"opened.by": context.invocation_id}):
-        with tracer.start_as_current_span("nested"):
-            pass
+    # The span remembers which invocation opened it.
+    opened_by = {"opened.by": context.invocation_id}
+    with (
+        tracer.start_as_current_span("work", attributes=opened_by),
+        tracer.start_as_current_span("nested"),
+    ):
+        pass
     return func.HttpResponse("ok")
 
 
@@ -66,7 +69,9 @@ def test_64_threads_each_invocation_owns_its_spans(
     spans = finished(extension, memory)
     assert len(spans) == THREADS * PER_THREAD * 3
     invocation_by_id = {
-        span.attributes["faas.invocation_id"]: span for span in spans if span.kind is SpanKind.SERVER
+        span.attributes["faas.invocation_id"]: span
+        for span in spans
+        if span.kind is SpanKind.SERVER
     }
     by_span_id = {span.context.span_id: span for span in spans}
     assert set(invocation_by_id) == set(trace_of)
@@ -78,7 +83,9 @@ def test_64_threads_each_invocation_owns_its_spans(
         invocation = invocation_by_id[owner]
         assert span.parent.span_id == invocation.context.span_id
         assert f"{span.context.trace_id:032x}" == trace_of[owner]
-        nested = [s for s in spans if s.parent is not None and s.parent.span_id == span.context.span_id]
+        nested = [
+            s for s in spans if s.parent is not None and s.parent.span_id == span.context.span_id
+        ]
         assert len(nested) == 1
         children[owner] += 1
     assert set(children.values()) == {1}

@@ -151,7 +151,9 @@ def test_sampling_agrees_with_request_logging(extension: type[OpenTelemetryExten
     extension.configure(exporter=memory, instrumentations="none", sampling_ratio=0.3)
     decisions = {}
     for _ in range(300):
-        record = invoke(logs_its_trace, context=make_context("Hello", trace_parent=""), req=make_http_request())
+        record = invoke(
+            logs_its_trace, context=make_context("Hello", trace_parent=""), req=make_http_request()
+        )
         (line,) = [r for r in record.records if r.name == "tests.sampling"]
         decisions[line.otelTraceID] = line.otelTraceSampled  # type: ignore[attr-defined]
     assert decisions == {trace_id: sampling.by_rate(0.3, trace_id) for trace_id in decisions}

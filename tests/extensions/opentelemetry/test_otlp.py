@@ -75,7 +75,11 @@ def test_metrics_count_invocations_errors_and_durations(
 ) -> None:
     configure_otlp(extension, otlp)
     for query in ("id=1", "id=2", "fail=1", "id=3", "fail=1"):
-        invoke(order, context=make_context("Order"), req=make_http_request("GET", f"http://h/api/order?{query}"))
+        invoke(
+            order,
+            context=make_context("Order"),
+            req=make_http_request("GET", f"http://h/api/order?{query}"),
+        )
     for _ in range(2):
         invoke(tick, context=make_context("Tick"), timer=TimerRequest())
     extension.flush(10.0)
@@ -87,7 +91,9 @@ def test_metrics_count_invocations_errors_and_durations(
     assert _latest(invocations, "Tick")["value"] == 2
     assert _latest(invocations, "Tick")["attributes"]["faas.trigger"] == "timer"
     assert _latest(otlp.metric_points("faas.errors"), "Order")["value"] == 2
-    assert not [p for p in otlp.metric_points("faas.errors") if p["attributes"]["faas.name"] == "Tick"]
+    assert not [
+        p for p in otlp.metric_points("faas.errors") if p["attributes"]["faas.name"] == "Tick"
+    ]
     duration = _latest(otlp.metric_points("faas.invoke_duration"), "Order")
     assert duration["count"] == 5 and duration["sum"] > 0
     (cold,) = otlp.metric_points("faas.coldstarts")
@@ -118,7 +124,9 @@ def test_log_correlation_without_log_export(
     extension: type[OpenTelemetryExtension], otlp: OtlpReceiver
 ) -> None:
     configure_otlp(extension, otlp)
-    record = invoke(order, context=make_context("Order", trace_parent=INCOMING), req=make_http_request())
+    record = invoke(
+        order, context=make_context("Order", trace_parent=INCOMING), req=make_http_request()
+    )
     (local,) = [r for r in record.records if r.name == "tests.orders"]
     assert local.otelTraceID == INCOMING_TRACE_ID  # type: ignore[attr-defined]
     outside = logging.LogRecord("x", logging.INFO, __file__, 1, "after", None, None)
@@ -144,7 +152,11 @@ def test_endpoint_down_fails_no_invocation(
         exporter="otlp", otlp_endpoint=endpoint, instrumentations="none", queue_size=64
     )
     records = [
-        invoke(order, context=make_context("Order"), req=make_http_request("GET", "http://h/api/order?id=1"))
+        invoke(
+            order,
+            context=make_context("Order"),
+            req=make_http_request("GET", "http://h/api/order?id=1"),
+        )
         for _ in range(20)
     ]
     assert [r.exception for r in records] == [None] * 20

@@ -216,7 +216,9 @@ async def fetch(req: func.HttpRequest) -> func.HttpResponse:
 def test_async_function_user_spans_are_children(
     extension: type[OpenTelemetryExtension], memory: InMemorySpanExporter
 ) -> None:
-    record = invoke(fetch, context=make_context("Fetch", trace_parent=INCOMING), req=make_http_request())
+    record = invoke(
+        fetch, context=make_context("Fetch", trace_parent=INCOMING), req=make_http_request()
+    )
     record.raise_for_exception()
     spans = finished(extension, memory)
     invocation = next(s for s in spans if s.kind is SpanKind.SERVER)
@@ -244,7 +246,9 @@ def test_invocation_span_never_still_continues_the_trace(
 ) -> None:
     memory = InMemorySpanExporter()
     extension.configure(exporter=memory, instrumentations="none", invocation_span="never")
-    invoke(checkout, context=make_context("Checkout", trace_parent=INCOMING), req=make_http_request())
+    invoke(
+        checkout, context=make_context("Checkout", trace_parent=INCOMING), req=make_http_request()
+    )
     (user,) = finished(extension, memory)
     assert user.name == "reserve stock"
     assert f"{user.context.trace_id:032x}" == INCOMING_TRACE_ID

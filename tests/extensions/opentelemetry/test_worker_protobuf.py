@@ -111,7 +111,9 @@ once(OpenCensusExtension, "ViaOpenCensus", connection_string=os.environ["AZURE"]
 }
 
 
-def run_case(worker: Path, app: Path, case: str, env: Dict[str, str]) -> subprocess.CompletedProcess:
+def run_case(
+    worker: Path, app: Path, case: str, env: Dict[str, str]
+) -> subprocess.CompletedProcess:
     code = textwrap.dedent(PRELUDE.format(worker=str(worker), app=str(app)))
     code += textwrap.dedent(CASES[case]) + textwrap.dedent(FACTS)
     return subprocess.run(
