@@ -4,7 +4,9 @@ HTTP semantic conventions, with secrets masked by the framework's shared redacti
 The worker tells extensions nothing about bindings, only the values; the framework's
 ``triggers`` names the trigger from them. ``http.route`` is the request path with each
 route parameter's value put back as ``{name}`` (the route template never reaches the
-worker). The cloud attributes come from the platform's environment variables, read once.
+worker). The cloud attributes come from the platform's environment variables, read once,
+and go on the resource (every span, metric and log record carries them), where the
+conventions put them; the span itself carries only what differs per invocation.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ HTTP_ROUTE = "http.route"
 HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
 URL_PATH = "url.path"
 URL_QUERY = "url.query"
-URL_SCHEME = "url.scheme"
 USER_AGENT = "user_agent.original"
 CLIENT_ADDRESS = "client.address"
 ERROR_TYPE = "error.type"
@@ -133,9 +134,6 @@ def http_attributes(
         URL_PATH: path,
         HTTP_ROUTE: route,
     }
-    scheme_end = url.find("://")
-    if scheme_end > 0:
-        attributes[URL_SCHEME] = url[:scheme_end].lower()
     if query:
         attributes[URL_QUERY] = redactor.query(query)
     headers: Mapping[str, str] = getattr(request, "headers", None) or {}

@@ -178,10 +178,10 @@ class GuardedSpanExporter(SpanExporter):
 class GuardedMetricExporter(MetricExporter):
     """A metric exporter whose failures are counted and rate-limited, never raised."""
 
-    def __init__(self, inner: MetricExporter, label: str, failures: FailureLog) -> None:
+    def __init__(self, inner: Any, label: str, failures: FailureLog) -> None:
         super().__init__(
-            preferred_temporality=inner._preferred_temporality,
-            preferred_aggregation=inner._preferred_aggregation,
+            preferred_temporality=getattr(inner, "_preferred_temporality", None),
+            preferred_aggregation=getattr(inner, "_preferred_aggregation", None),
         )
         self.inner = inner
         self.label = label
@@ -397,7 +397,7 @@ def build_backend(plan: Plan, failures: FailureLog) -> Optional[Backend]:
     elif choice == "jsonl":
         backend = Backend("the jsonl exporter", JsonLinesSpanExporter(plan.jsonl_path))
     else:
-        backend = Backend(type(choice).__name__, choice)
+        backend = Backend(type(choice).__name__, choice, plan.metric_exporter)
     owned = isinstance(choice, str)
     backend.spans = GuardedSpanExporter(backend.spans, backend.label, failures, owned=owned)
     if backend.metrics is not None:

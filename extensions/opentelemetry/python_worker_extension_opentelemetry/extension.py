@@ -193,7 +193,6 @@ class OpenTelemetryExtension(WorkerExtension):
                 names.FAAS_NAME: function_name,
                 names.FAAS_COLDSTART: cold,
             }
-            attributes.update(telemetry.cloud)
             is_http = trigger == "http" and value is not None
             if is_http:
                 span_name, http_attributes = names.http_attributes(

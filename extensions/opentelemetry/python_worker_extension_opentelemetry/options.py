@@ -62,6 +62,12 @@ def _exporter(value: Any) -> Any:
     return value
 
 
+def _has_export(value: Any, kind: str) -> Any:
+    if not callable(getattr(value, "export", None)):
+        raise ValueError(f"use an object with an export() method, like an OpenTelemetry {kind}")
+    return value
+
+
 def _ratio(value: float) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError("use a fraction from 0.0 (record no new trace) to 1.0 (record all)")
@@ -120,6 +126,14 @@ OPTIONS = (
         "'none' or a SpanExporter object. By default 'azure_monitor' when a connection string "
         "is set, else 'otlp' when an OTLP endpoint is set.",
         check=_exporter,
+    ),
+    Option(
+        "metric_exporter",
+        object,
+        None,
+        doc="A MetricExporter object for the metrics when ``exporter`` is an exporter object "
+        "(named exporters bring their own).",
+        check=lambda value: _has_export(value, "MetricExporter"),
     ),
     Option(
         "connection_string",
@@ -258,6 +272,7 @@ class Plan:
     worker_mode: bool
     azure_monitor_options: Mapping[str, Any]
     record_headers: Tuple[str, ...]
+    metric_exporter: Any = None
 
 
 def worker_mode_on(environ: Mapping[str, str]) -> bool:
@@ -385,4 +400,5 @@ def build_plan(
         worker_mode=worker_mode,
         azure_monitor_options=dict(settings["azure_monitor_options"] or {}),
         record_headers=settings["record_headers"],
+        metric_exporter=settings["metric_exporter"],
     )

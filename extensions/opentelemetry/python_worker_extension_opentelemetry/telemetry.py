@@ -3,9 +3,9 @@
 Built by ``configure()``, switched in as a whole, and shut down (bounded) when replaced or
 at host shutdown. Metrics are the FaaS semantic conventions' ``faas.invocations``,
 ``faas.errors`` and ``faas.coldstarts`` (counted in a small locked table and reported by
-observable counters, which costs an invocation a dictionary update instead of an SDK
-instrument call) and the ``faas.invoke_duration`` histogram, each per ``faas.name`` and
-``faas.trigger``.
+observable counters) and the ``faas.invoke_duration`` histogram (durations handed to it by
+our reader just before each collection), each per ``faas.name`` and ``faas.trigger``: an
+invocation costs one locked table update instead of SDK instrument calls.
 """
 
 from __future__ import annotations
@@ -64,14 +64,25 @@ def run_bounded(action: Callable[[], Any], timeout: float) -> bool:
 
 
 class Tally:
-    """Invocation, error and cold-start counts per (function, trigger), cumulative."""
+    """Invocation, error and cold-start counts per (function, trigger), cumulative, and the
+    durations not yet handed to the histogram.
+
+    An invocation costs one locked update here. The durations are recorded into the SDK's
+    histogram by the metric reader just before it collects (``DrainingReader``), off the
+    invocation's path; past ``MAX_PENDING`` waiting ones, they are recorded at once.
+    """
+
+    MAX_PENDING = 100_000
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.batched = False  # True once our reader drains the durations
         self.counts: Dict[Key, List[int]] = {}
         self.attributes: Dict[Key, Dict[str, str]] = {}
+        self.pending: List[Tuple[Dict[str, str], float]] = []
 
-    def add(self, key: Key, failed: bool, cold: bool) -> Dict[str, str]:
+    def add(self, key: Key, seconds: float, failed: bool, cold: bool) -> Optional[Dict[str, str]]:
+        """Count one invocation; its attributes when the duration must be recorded now."""
         with self._lock:
             row = self.counts.get(key)
             if row is None:
@@ -85,7 +96,16 @@ class Tally:
                 row[1] += 1
             if cold:
                 row[2] += 1
-            return self.attributes[key]
+            attrs = self.attributes[key]
+            if self.batched and len(self.pending) < self.MAX_PENDING:
+                self.pending.append((attrs, seconds))
+                return None
+            return attrs
+
+    def drain(self) -> List[Tuple[Dict[str, str], float]]:
+        with self._lock:
+            taken, self.pending = self.pending, []
+        return taken
 
     def observe(self, column: int) -> Callable[[CallbackOptions], Iterable[Observation]]:
         def callback(options: CallbackOptions) -> Iterable[Observation]:
@@ -94,6 +114,21 @@ class Tally:
             return [Observation(value, attrs) for attrs, value in rows if value or column == 0]
 
         return callback
+
+
+class DrainingReader(PeriodicExportingMetricReader):
+    """Records the durations waiting in the tally into the histogram before each collection."""
+
+    def __init__(self, exporter: Any, interval_millis: float, before: Callable[[], None]) -> None:
+        super().__init__(exporter, export_interval_millis=interval_millis)
+        self._before = before
+
+    def collect(self, timeout_millis: float = 10_000) -> None:
+        try:
+            self._before()
+        except Exception:  # a failure here costs durations, never the export
+            logging.getLogger(__name__).debug("Recording durations failed", exc_info=True)
+        super().collect(timeout_millis=timeout_millis)
 
 
 class _NotOurs(logging.Filter):
@@ -118,7 +153,6 @@ class Telemetry:
                 **attributes.cloud_attributes(),
             }
         )
-        self.cloud = attributes.cloud_attributes()
         self.tally = Tally()
         self.processor: Optional[SpanProcessor] = None
         self.sdk_provider: Optional[SdkTracerProvider] = None
@@ -161,12 +195,12 @@ class Telemetry:
     def _metrics(self) -> None:
         backend = self.backend
         if backend is not None and backend.metrics is not None:
-            reader = PeriodicExportingMetricReader(
-                backend.metrics,
-                export_interval_millis=self.plan.metric_export_interval * 1000.0,
+            reader = DrainingReader(
+                backend.metrics, self.plan.metric_export_interval * 1000.0, self._drain
             )
             self.meter_provider = MeterProvider(metric_readers=[reader], resource=self.resource)
             self.owns_meter_provider = True
+            self.tally.batched = True
         else:
             configured = otel_metrics.get_meter_provider()
             if isinstance(configured, MeterProvider):  # the worker's distro set one up
@@ -216,10 +250,19 @@ class Telemetry:
         self.log_handler = handler
 
     def record(self, key: Key, seconds: float, failed: bool, cold: bool) -> None:
-        """Count one finished invocation of ``key`` and record its duration."""
+        """Count one finished invocation of ``key`` and keep its duration for the histogram."""
+        duration = self.duration
+        if duration is None:
+            return
+        now = self.tally.add(key, seconds, failed, cold)
+        if now is not None:
+            duration.record(seconds, now)
+
+    def _drain(self) -> None:
         duration = self.duration
         if duration is not None:
-            duration.record(seconds, self.tally.add(key, failed, cold))
+            for attrs, seconds in self.tally.drain():
+                duration.record(seconds, attrs)
 
     # -- switching --------------------------------------------------------------------------
 

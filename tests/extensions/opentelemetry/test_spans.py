@@ -63,8 +63,8 @@ def test_http_invocation_span(
     assert attributes["faas.name"] == "Checkout"
     assert attributes["faas.invocation_id"] == context.invocation_id
     assert attributes["faas.coldstart"] is True
-    assert attributes["cloud.provider"] == "azure"
-    assert attributes["cloud.platform"] == "azure_functions"
+    assert invocation.resource.attributes["cloud.provider"] == "azure"
+    assert invocation.resource.attributes["cloud.platform"] == "azure_functions"
     assert attributes["http.request.method"] == "POST"
     assert attributes["url.path"] == "/api/orders/42/items"
     assert attributes["http.route"] == "/api/orders/{order}/items"
@@ -199,8 +199,8 @@ def test_cloud_attributes_from_the_platform(
     extension.configure(exporter=memory, instrumentations="none")
     invoke(tick, context=make_context("Worker"), timer=TimerRequest()).raise_for_exception()
     (invocation,) = [s for s in finished(extension, memory) if s.name == "Worker"]
-    assert invocation.attributes["cloud.region"] == "westeurope"
-    assert invocation.attributes["cloud.resource_id"] == (
+    assert invocation.resource.attributes["cloud.region"] == "westeurope"
+    assert invocation.resource.attributes["cloud.resource_id"] == (
         "/subscriptions/1111-2222/resourcegroups/orders-rg/providers/microsoft.web/sites/"
         "contoso-orders"
     )
