@@ -22,12 +22,12 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 from opentelemetry.trace import Tracer
 
 from . import attributes, providers
 from .exporters import NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
 from .options import Plan
+from .sampling import InvocationSampler
 from .version import VERSION
 
 INSTRUMENTATION_SCOPE = "python_worker_extension_opentelemetry"
@@ -184,7 +184,7 @@ class Telemetry:
                 self.slot = providers.processor_slot(foreign)
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
         self.sdk_provider = SdkTracerProvider(
-            sampler=ParentBased(TraceIdRatioBased(self.plan.sampling_ratio)),
+            sampler=InvocationSampler(self.plan.sampling_ratio),
             resource=self.resource,
             shutdown_on_exit=False,
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import random
 from pathlib import Path
 
 import azure.functions as func
@@ -222,3 +223,34 @@ def test_jsonl_stream_for_scripts() -> None:
     exporter = JsonLinesSpanExporter(stream=stream)
     assert exporter.export([]).name == "SUCCESS"
     assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.3, 0.5, 1.0])
+def test_invocation_sampler_decides_as_parent_based_ratio(ratio: float) -> None:
+    """Same decision and trace state as OpenTelemetry's ParentBased(TraceIdRatioBased)."""
+    from opentelemetry import trace as api
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+    from opentelemetry.trace.span import TraceState
+    from python_worker_extension_opentelemetry.sampling import InvocationSampler
+
+    ours, reference = InvocationSampler(ratio), ParentBased(TraceIdRatioBased(ratio))
+    rng = random.Random(11)
+    parents = [None]
+    for flags in (0, 1):
+        for state in (TraceState(), TraceState([("congo", "t61")])):
+            span = NonRecordingSpan(
+                SpanContext(
+                    rng.getrandbits(128), rng.getrandbits(64), True, TraceFlags(flags), state
+                )
+            )
+            parents.append(api.set_span_in_context(span))
+    for parent in parents:
+        for _ in range(200):
+            trace_id = rng.getrandbits(128)
+            for attributes in (None, {"a": 1}):
+                mine = ours.should_sample(parent, trace_id, "x", attributes=attributes)
+                theirs = reference.should_sample(parent, trace_id, "x", attributes=attributes)
+                assert mine.decision == theirs.decision
+                assert (mine.trace_state or TraceState()) == (theirs.trace_state or TraceState())
+                assert dict(mine.attributes) == dict(theirs.attributes)
