@@ -23,7 +23,6 @@ from opentelemetry.context import (
     _SUPPRESS_HTTP_INSTRUMENTATION_KEY,
     _SUPPRESS_INSTRUMENTATION_KEY,
 )
-from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult, MetricsData
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from python_worker_extension_framework.toolkit import ExtensionConfigError
@@ -120,14 +119,14 @@ class QuietFilter(logging.Filter):
         return self.failures.allow()
 
 
-def _suppressed() -> Any:
+def suppressed() -> Any:
     """A context in which the instrumented HTTP clients record nothing: an exporter's own
     requests must not become spans that are exported in turn."""
     context = otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True)
     return otel_context.set_value(_SUPPRESS_HTTP_INSTRUMENTATION_KEY, True, context)
 
 
-def _reason(exc: BaseException) -> str:
+def reason(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
@@ -142,11 +141,11 @@ class GuardedSpanExporter(SpanExporter):
         self.owned = owned  # a user's exporter object is theirs to shut down
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        token = otel_context.attach(_suppressed())
+        token = otel_context.attach(suppressed())
         try:
             result = self.inner.export(spans)
         except Exception as exc:
-            self.failures.failure(self.label, len(spans), _reason(exc))
+            self.failures.failure(self.label, len(spans), reason(exc))
             return SpanExportResult.FAILURE
         finally:
             otel_context.detach(token)
@@ -162,7 +161,7 @@ class GuardedSpanExporter(SpanExporter):
         try:
             self.inner.shutdown()
         except Exception as exc:
-            self.failures.failure(self.label, 0, f"shutdown: {_reason(exc)}")
+            self.failures.failure(self.label, 0, f"shutdown: {reason(exc)}")
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         flush = getattr(self.inner, "force_flush", None)
@@ -171,48 +170,8 @@ class GuardedSpanExporter(SpanExporter):
         try:
             return bool(flush(timeout_millis))
         except Exception as exc:
-            self.failures.failure(self.label, 0, f"flush: {_reason(exc)}")
+            self.failures.failure(self.label, 0, f"flush: {reason(exc)}")
             return False
-
-
-class GuardedMetricExporter(MetricExporter):
-    """A metric exporter whose failures are counted and rate-limited, never raised."""
-
-    def __init__(self, inner: Any, label: str, failures: FailureLog) -> None:
-        super().__init__(
-            preferred_temporality=getattr(inner, "_preferred_temporality", None),
-            preferred_aggregation=getattr(inner, "_preferred_aggregation", None),
-        )
-        self.inner = inner
-        self.label = label
-        self.failures = failures
-
-    def export(
-        self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
-    ) -> MetricExportResult:
-        token = otel_context.attach(_suppressed())
-        try:
-            result = self.inner.export(metrics_data, timeout_millis=timeout_millis, **kwargs)
-        except Exception as exc:
-            self.failures.failure(self.label, 1, _reason(exc))
-            return MetricExportResult.FAILURE
-        finally:
-            otel_context.detach(token)
-        if result == MetricExportResult.FAILURE:
-            self.failures.failure(self.label, 1, "the exporter reported FAILURE")
-        return result
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        try:
-            return bool(self.inner.force_flush(timeout_millis))
-        except Exception:
-            return False
-
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        try:
-            self.inner.shutdown(timeout_millis=timeout_millis, **kwargs)
-        except Exception as exc:
-            self.failures.failure(self.label, 0, f"shutdown: {_reason(exc)}")
 
 
 class GuardedLogExporter:
@@ -226,11 +185,11 @@ class GuardedLogExporter:
     def export(self, batch: Sequence[Any]) -> Any:
         from opentelemetry.sdk._logs.export import LogExportResult
 
-        token = otel_context.attach(_suppressed())
+        token = otel_context.attach(suppressed())
         try:
             result = self.inner.export(batch)
         except Exception as exc:
-            self.failures.failure(self.label, len(batch), _reason(exc))
+            self.failures.failure(self.label, len(batch), reason(exc))
             return LogExportResult.FAILURE
         finally:
             otel_context.detach(token)
@@ -248,7 +207,7 @@ class GuardedLogExporter:
         try:
             self.inner.shutdown()
         except Exception as exc:
-            self.failures.failure(self.label, 0, f"shutdown: {_reason(exc)}")
+            self.failures.failure(self.label, 0, f"shutdown: {reason(exc)}")
 
 
 class NoopSpanExporter(SpanExporter):
@@ -314,7 +273,7 @@ class Backend:
 
     label: str
     spans: SpanExporter
-    metrics: Optional[MetricExporter] = None
+    metrics: Optional[Any] = None  # a MetricExporter
     logs: Optional[Any] = None
 
 
@@ -401,6 +360,8 @@ def build_backend(plan: Plan, failures: FailureLog) -> Optional[Backend]:
     owned = isinstance(choice, str)
     backend.spans = GuardedSpanExporter(backend.spans, backend.label, failures, owned=owned)
     if backend.metrics is not None:
+        from .metrics import GuardedMetricExporter  # the metrics SDK, only when it is used
+
         backend.metrics = GuardedMetricExporter(backend.metrics, backend.label, failures)
     if backend.logs is not None:
         backend.logs = GuardedLogExporter(backend.logs, backend.label, failures)

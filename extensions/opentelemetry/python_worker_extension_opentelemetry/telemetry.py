@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from opentelemetry import metrics as otel_metrics
-from opentelemetry.metrics import CallbackOptions, Observation
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
@@ -43,8 +40,6 @@ _NOT_EXPORTED = (
     "uvicorn",
 )
 
-Key = Tuple[str, str]  # (faas.name, faas.trigger)
-
 
 def run_bounded(action: Callable[[], Any], timeout: float) -> bool:
     """Run ``action`` on a daemon thread and wait at most ``timeout`` seconds for it."""
@@ -61,74 +56,6 @@ def run_bounded(action: Callable[[], Any], timeout: float) -> bool:
     worker.start()
     worker.join(max(timeout, 0.0))
     return bool(outcome) and outcome[0]
-
-
-class Tally:
-    """Invocation, error and cold-start counts per (function, trigger), cumulative, and the
-    durations not yet handed to the histogram.
-
-    An invocation costs one locked update here. The durations are recorded into the SDK's
-    histogram by the metric reader just before it collects (``DrainingReader``), off the
-    invocation's path; past ``MAX_PENDING`` waiting ones, they are recorded at once.
-    """
-
-    MAX_PENDING = 100_000
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.batched = False  # True once our reader drains the durations
-        self.counts: Dict[Key, List[int]] = {}
-        self.attributes: Dict[Key, Dict[str, str]] = {}
-        self.pending: List[Tuple[Dict[str, str], float]] = []
-
-    def add(self, key: Key, seconds: float, failed: bool, cold: bool) -> Optional[Dict[str, str]]:
-        """Count one invocation; its attributes when the duration must be recorded now."""
-        with self._lock:
-            row = self.counts.get(key)
-            if row is None:
-                row = self.counts[key] = [0, 0, 0]
-                self.attributes[key] = {
-                    attributes.FAAS_NAME: key[0],
-                    attributes.FAAS_TRIGGER: key[1],
-                }
-            row[0] += 1
-            if failed:
-                row[1] += 1
-            if cold:
-                row[2] += 1
-            attrs = self.attributes[key]
-            if self.batched and len(self.pending) < self.MAX_PENDING:
-                self.pending.append((attrs, seconds))
-                return None
-            return attrs
-
-    def drain(self) -> List[Tuple[Dict[str, str], float]]:
-        with self._lock:
-            taken, self.pending = self.pending, []
-        return taken
-
-    def observe(self, column: int) -> Callable[[CallbackOptions], Iterable[Observation]]:
-        def callback(options: CallbackOptions) -> Iterable[Observation]:
-            with self._lock:
-                rows = [(self.attributes[k], row[column]) for k, row in self.counts.items()]
-            return [Observation(value, attrs) for attrs, value in rows if value or column == 0]
-
-        return callback
-
-
-class DrainingReader(PeriodicExportingMetricReader):
-    """Records the durations waiting in the tally into the histogram before each collection."""
-
-    def __init__(self, exporter: Any, interval_millis: float, before: Callable[[], None]) -> None:
-        super().__init__(exporter, export_interval_millis=interval_millis)
-        self._before = before
-
-    def collect(self, timeout_millis: float = 10_000) -> None:
-        try:
-            self._before()
-        except Exception:  # a failure here costs durations, never the export
-            logging.getLogger(__name__).debug("Recording durations failed", exc_info=True)
-        super().collect(timeout_millis=timeout_millis)
 
 
 class _NotOurs(logging.Filter):
@@ -153,11 +80,11 @@ class Telemetry:
                 **attributes.cloud_attributes(),
             }
         )
-        self.tally = Tally()
+        self.tally: Any = None  # a metrics.Tally when metrics are recorded
         self.processor: Optional[SpanProcessor] = None
         self.sdk_provider: Optional[SdkTracerProvider] = None
         self.slot: Optional[providers.SwitchingProcessor] = None
-        self.meter_provider: Optional[MeterProvider] = None
+        self.meter_provider: Any = None
         self.owns_meter_provider = False
         self.log_handler: Optional[logging.Handler] = None
         self.log_provider: Any = None
@@ -194,6 +121,15 @@ class Telemetry:
 
     def _metrics(self) -> None:
         backend = self.backend
+        configured = otel_metrics.get_meter_provider()
+        foreign = type(configured).__name__ not in ("_ProxyMeterProvider", "NoOpMeterProvider")
+        if (backend is None or backend.metrics is None) and not foreign:
+            return  # nowhere to send metrics: record none (the SDK is not even imported)
+        from opentelemetry.sdk.metrics import MeterProvider
+
+        from .metrics import DrainingReader, Tally
+
+        self.tally = Tally()
         if backend is not None and backend.metrics is not None:
             reader = DrainingReader(
                 backend.metrics, self.plan.metric_export_interval * 1000.0, self._drain
@@ -201,12 +137,8 @@ class Telemetry:
             self.meter_provider = MeterProvider(metric_readers=[reader], resource=self.resource)
             self.owns_meter_provider = True
             self.tally.batched = True
-        else:
-            configured = otel_metrics.get_meter_provider()
-            if isinstance(configured, MeterProvider):  # the worker's distro set one up
-                self.meter_provider = configured
-        if self.meter_provider is None:
-            return
+        else:  # the worker's distro set one up: our instruments go there
+            self.meter_provider = configured
         meter = self.meter_provider.get_meter(INSTRUMENTATION_SCOPE, VERSION)
         self.duration = meter.create_histogram(
             "faas.invoke_duration", unit="s", description="Duration of function invocations"
@@ -249,7 +181,7 @@ class Telemetry:
         handler.addFilter(_NotOurs())
         self.log_handler = handler
 
-    def record(self, key: Key, seconds: float, failed: bool, cold: bool) -> None:
+    def record(self, key: Tuple[str, str], seconds: float, failed: bool, cold: bool) -> None:
         """Count one finished invocation of ``key`` and keep its duration for the histogram."""
         duration = self.duration
         if duration is None:
