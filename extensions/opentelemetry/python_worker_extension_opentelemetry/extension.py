@@ -36,7 +36,7 @@ from python_worker_extension_framework.toolkit.facts import retry_facts
 from . import attributes as names
 from . import integrations, providers
 from .exporters import LOGGER_NAME, FailureLog
-from .options import OPTIONS, build_plan
+from .options import OPTIONS, Plan
 from .telemetry import Telemetry
 
 CLOSE_TIMEOUT_SECONDS = 2.0  # when configure() or reset() replaces a configuration
@@ -100,16 +100,10 @@ class OpenTelemetryExtension(WorkerExtension):
     # -- set-up -----------------------------------------------------------------------------
 
     @classmethod
-    def init(cls) -> None:
-        super().init()
-        cls._on_reset()  # registered again (tests): the earlier pipeline is shut down
-        cls._failures = FailureLog()
-        cls._instrumented = {}
-        cls._pending = set()
-
-    @classmethod
     def _on_configure(cls, settings: Settings) -> None:
-        plan = build_plan(settings, providers.foreign_provider() is not None)
+        plan = Plan.from_settings(
+            settings, provider_configured=providers.foreign_provider() is not None
+        )
         telemetry = Telemetry(plan, cls._failures)
         redactor = (
             redaction.Redactor(extra_names=tuple(plan.redact_names))
@@ -129,6 +123,9 @@ class OpenTelemetryExtension(WorkerExtension):
     def _on_reset(cls) -> None:
         previous, cls._telemetry = cls._telemetry, None
         cls._cold = True
+        cls._failures = FailureLog()
+        cls._instrumented = {}
+        cls._pending = set()
         if previous is not None:
             previous.deactivate(CLOSE_TIMEOUT_SECONDS)
 

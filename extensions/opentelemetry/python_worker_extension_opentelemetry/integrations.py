@@ -77,8 +77,14 @@ def instrument(names: Tuple[str, ...]) -> Dict[str, str]:
             module_name, class_name, _ = INSTRUMENTORS[name]
             try:
                 module = importlib.import_module(module_name)
-            except ImportError:
-                outcomes[name] = "not installed"
+            except ImportError as exc:
+                missing = getattr(exc, "name", None) or ""
+                # The package itself is absent, or something it imports is (a broken install).
+                outcomes[name] = (
+                    "not installed"
+                    if module_name.startswith(missing) or missing.startswith(module_name)
+                    else f"failed: {type(exc).__name__}: {exc}"
+                )
                 continue
             try:
                 instrumentor = getattr(module, class_name)()  # a singleton per class

@@ -274,6 +274,17 @@ class Plan:
     record_headers: Tuple[str, ...]
     metric_exporter: Any = None
 
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Mapping[str, Any],
+        provider_configured: bool = False,
+        environ: Optional[Mapping[str, str]] = None,
+    ) -> Plan:
+        """Options and standard variables combined; raises ``ExtensionConfigError`` naming
+        the fix. ``provider_configured``: someone (the worker) set a tracer provider first."""
+        return build_plan(settings, provider_configured, environ)
+
 
 def worker_mode_on(environ: Mapping[str, str]) -> bool:
     """Whether the worker's own OpenTelemetry mode is on (``PYTHON_ENABLE_OPENTELEMETRY``)."""
