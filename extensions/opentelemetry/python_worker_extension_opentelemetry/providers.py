@@ -56,7 +56,13 @@ class _SwitchingTracer(Tracer):
 
 
 class SwitchingTracerProvider(TracerProvider):
-    """The global provider we install once; ``current`` is the SDK provider in use."""
+    """The global provider we install once; ``current`` is the SDK provider in use.
+
+    Recognised by its marker, not its class: a module imported afresh (a test harness that
+    reloads the app and its extensions) must still find the one already installed.
+    """
+
+    _python_worker_extension_switching = True
 
     def __init__(self) -> None:
         self.current: Optional[SdkTracerProvider] = None
@@ -104,10 +110,14 @@ def _global() -> TracerProvider:
     return trace.get_tracer_provider()
 
 
+def _is_ours(provider: object) -> bool:
+    return bool(getattr(provider, "_python_worker_extension_switching", False))
+
+
 def foreign_provider() -> Optional[TracerProvider]:
     """The global tracer provider when someone other than us set it, else None."""
     provider = _global()
-    if isinstance(provider, (trace.ProxyTracerProvider, SwitchingTracerProvider)):
+    if isinstance(provider, trace.ProxyTracerProvider) or _is_ours(provider):
         return None
     if type(provider).__name__ == "NoOpTracerProvider":
         return None
@@ -119,14 +129,14 @@ def switching_provider() -> Optional[SwitchingTracerProvider]:
     provider is global (then ``foreign_provider()`` is the one to use)."""
     with _install_lock:
         provider = _global()
-        if isinstance(provider, SwitchingTracerProvider):
-            return provider
+        if _is_ours(provider):
+            return provider  # type: ignore[return-value]
         if foreign_provider() is not None:
             return None
         ours = SwitchingTracerProvider()
         trace.set_tracer_provider(ours)
         installed = _global()
-        return installed if isinstance(installed, SwitchingTracerProvider) else None
+        return installed if _is_ours(installed) else None  # type: ignore[return-value]
 
 
 def processor_slot(provider: TracerProvider) -> Optional[SwitchingProcessor]:
