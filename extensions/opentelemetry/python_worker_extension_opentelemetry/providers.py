@@ -67,6 +67,17 @@ class SwitchingTracerProvider(TracerProvider):
     def __init__(self) -> None:
         self.current: Optional[SdkTracerProvider] = None
 
+    @property
+    def resource(self) -> Any:
+        """The current configuration's resource (exporters such as Azure Monitor's read the
+        global provider's), or an empty one."""
+        current = self.current
+        if current is not None:
+            return current.resource
+        from opentelemetry.sdk.resources import Resource
+
+        return Resource.get_empty()
+
     def get_tracer(
         self,
         instrumenting_module_name: str,

@@ -73,7 +73,13 @@ def test_raising_invocation_is_a_failed_request_with_an_exception(
     extension: type[OpenTelemetryExtension], azure: IngestionEndpoint
 ) -> None:
     request = make_http_request("GET", "https://contoso.net/api/checkout?fail=1")
-    invoke(checkout, context=make_context("Checkout", trace_parent=INCOMING), req=request)
+    record = invoke(
+        checkout,
+        context=make_context("Checkout", trace_parent=INCOMING),
+        req=request,
+        capture_exception=True,
+    )
+    assert isinstance(record.exception, LookupError)
     extension.flush(10.0)
     (item,) = azure.envelopes("Request")
     assert _data(item)["success"] is False

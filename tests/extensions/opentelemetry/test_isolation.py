@@ -128,6 +128,8 @@ def test_nothing_current_after_a_raising_invocation(
         with tracer.start_as_current_span("before failing"):
             raise ValueError("no")
 
-    record = invoke(boom, context=make_context("Boom"), req=make_http_request())
+    record = invoke(
+        boom, context=make_context("Boom"), req=make_http_request(), capture_exception=True
+    )
     assert isinstance(record.exception, ValueError)
     assert not trace.get_current_span().get_span_context().is_valid

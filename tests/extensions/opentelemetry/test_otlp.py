@@ -79,6 +79,7 @@ def test_metrics_count_invocations_errors_and_durations(
             order,
             context=make_context("Order"),
             req=make_http_request("GET", f"http://h/api/order?{query}"),
+            capture_exception=True,
         )
     for _ in range(2):
         invoke(tick, context=make_context("Tick"), timer=TimerRequest())

@@ -88,7 +88,7 @@ def test_raising_function_is_an_error_with_a_redacted_exception_event(
     extension: type[OpenTelemetryExtension], memory: InMemorySpanExporter
 ) -> None:
     request = make_http_request("GET", "http://localhost/api/checkout?fail=1")
-    record = invoke(checkout, context=make_context("Checkout"), req=request)
+    record = invoke(checkout, context=make_context("Checkout"), req=request, capture_exception=True)
     assert isinstance(record.exception, LookupError)
     (invocation,) = [s for s in finished(extension, memory) if s.kind is SpanKind.SERVER]
     assert invocation.status.status_code is StatusCode.ERROR
@@ -125,7 +125,13 @@ def test_worker_identical_mode_ends_a_raising_invocation_as_failed(
     and what that invocation left current is gone once the thread's next invocation ends."""
     dispatcher = Dispatcher()  # no error phase, like the worker
     request = make_http_request("GET", "http://localhost/api/checkout?fail=1")
-    record = invoke(checkout, context=make_context("Checkout"), req=request, dispatcher=dispatcher)
+    record = invoke(
+        checkout,
+        context=make_context("Checkout"),
+        req=request,
+        dispatcher=dispatcher,
+        capture_exception=True,
+    )
     assert isinstance(record.exception, LookupError)
     del record  # the worker lets go of the invocation's context
     import gc
