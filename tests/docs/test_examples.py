@@ -63,8 +63,13 @@ def test_opentelemetry_example_app_records_the_invocation_and_the_users_span(
     spans_file = tmp_path / "spans.jsonl"
     monkeypatch.setenv("PYTHON_WORKER_EXTENSION_OPENTELEMETRY_JSONL_PATH", str(spans_file))
     client = app_client(EXAMPLES / "opentelemetry")
-    assert client.get("/api/orders/7").text == "order 7"
-    client.close()  # stops the host as Ctrl-C does: the extension flushes
+    # The app's own copy of the extension (the client imports the app's packages afresh).
+    extension = sys.modules["python_worker_extension_opentelemetry"].OpenTelemetryExtension
+    try:
+        assert client.get("/api/orders/7").text == "order 7"
+        client.close()  # stops the host as Ctrl-C does: the extension flushes
+    finally:
+        extension.reset()  # its tracer provider and instrumentations off for later tests
     spans = {s["name"]: s for s in map(json.loads, spans_file.read_text().splitlines())}
     user = spans["load order"]
     invocation = spans["GET /api/orders/{id}"]

@@ -38,7 +38,6 @@ NOISY_LOGGERS = (
     "opentelemetry.sdk.metrics._internal.export",
     "opentelemetry.sdk._logs._internal.export",
     "azure.monitor.opentelemetry.exporter",
-    "urllib3.connectionpool",
 )
 
 _log = logging.getLogger(LOGGER_NAME)

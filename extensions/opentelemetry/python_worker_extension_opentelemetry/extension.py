@@ -126,6 +126,7 @@ class OpenTelemetryExtension(WorkerExtension):
         cls._failures = FailureLog()
         cls._instrumented = {}
         cls._pending = set()
+        integrations.uninstrument()
         if previous is not None:
             previous.deactivate(CLOSE_TIMEOUT_SECONDS)
 

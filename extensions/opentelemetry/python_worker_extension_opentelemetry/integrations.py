@@ -24,6 +24,7 @@ from opentelemetry import trace
 
 _lock = threading.Lock()
 _factory_installed = False
+_instrumented_here: Dict[str, Any] = {}  # name -> the instrumentor this module switched on
 
 # name -> (module, class) of the instrumentor; the distribution it comes in, for messages.
 INSTRUMENTORS: Dict[str, Tuple[str, str, str]] = {
@@ -59,7 +60,22 @@ def _instrument_azure_sdk() -> str:
     if settings.tracing_implementation() is not None:
         return "already instrumented"
     settings.tracing_implementation = OpenTelemetrySpan
+    _instrumented_here["azure_sdk"] = settings
     return "instrumented"
+
+
+def uninstrument() -> None:
+    """Undo what ``instrument`` switched on (for ``reset()``; never what others did)."""
+    with _lock:
+        for name, instrumentor in list(_instrumented_here.items()):
+            try:
+                if name == "azure_sdk":
+                    instrumentor.tracing_implementation = None
+                else:
+                    instrumentor.uninstrument()
+            except Exception:  # best effort: a test's clean-up must not fail the next test
+                pass
+            del _instrumented_here[name]
 
 
 def instrument(names: Tuple[str, ...]) -> Dict[str, str]:
@@ -92,6 +108,7 @@ def instrument(names: Tuple[str, ...]) -> Dict[str, str]:
                     outcomes[name] = "already instrumented"
                     continue
                 instrumentor.instrument()
+                _instrumented_here[name] = instrumentor
                 outcomes[name] = "instrumented"
             except Exception as exc:  # e.g. the library itself is missing or too old
                 outcomes[name] = f"failed: {type(exc).__name__}: {exc}"
