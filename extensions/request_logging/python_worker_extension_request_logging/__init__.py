@@ -8,6 +8,7 @@ from python_worker_extension_framework.toolkit.redaction import (
 )
 
 from .extension import LOGGER_NAME, RECORD_ATTRIBUTE, RequestLoggingExtension
+from .options import APP_SETTING_PREFIX
 from .record import ATTEMPT_KEY, OPTIONAL_KEYS, RECORD_KEYS
 from .version import VERSION
 
@@ -20,6 +21,7 @@ SECRET_FRAGMENTS = BUILTIN_FRAGMENTS
 __version__ = VERSION
 
 __all__ = [
+    "APP_SETTING_PREFIX",
     "ATTEMPT_KEY",
     "BUILTIN_FRAGMENTS",
     "BUILTIN_HEADER_NAMES",

@@ -24,7 +24,7 @@ from .http_fields import (
     route_and_path,
     status_of,
 )
-from .options import Policy
+from .options import Plan
 
 # Always present, in this order (``null`` when not applicable).
 RECORD_KEYS = (
@@ -102,7 +102,7 @@ def exception_name(exception: BaseException) -> str:
 
 def build(
     invocation: Invocation,
-    policy: Policy,
+    plan: Plan,
     trigger: str,
     request: Optional[func.HttpRequest],
     url: Tuple[str, str],
@@ -138,7 +138,7 @@ def build(
         return record
 
     findings = Findings()
-    redactor = policy.redactor
+    redactor = plan.redactor
     route_params = request.route_params or {}
     if route_params:
         redactor.route_params(route_params, findings)
@@ -171,8 +171,8 @@ def build(
     }
     if attempt is not None:
         record[ATTEMPT_KEY] = attempt
-    if policy.header_allow or policy.log_body:
-        _add_optional(record, policy, request, headers, body, ending, findings)
+    if plan.header_allow or plan.log_body:
+        _add_optional(record, plan, request, headers, body, ending, findings)
     if findings:
         _scrub_everywhere(record, findings)
     return record
@@ -180,7 +180,7 @@ def build(
 
 def _add_optional(
     record: Dict[str, Any],
-    policy: Policy,
+    plan: Plan,
     request: func.HttpRequest,
     headers: Mapping[str, str],
     body: bytes,
@@ -189,21 +189,21 @@ def _add_optional(
 ) -> None:
     """Headers (``log_headers``) and bodies (``log_body``): every secret header's value is
     remembered first, logged or not, so an echo of it in another field is masked too."""
-    redactor = policy.redactor
+    redactor = plan.redactor
     response_headers = (
         ending.response.headers if isinstance(ending.response, func.HttpResponse) else {}
     )
     redactor.collect_headers(headers, findings)
     redactor.collect_headers(response_headers, findings)
-    if policy.header_allow:
+    if plan.header_allow:
         record["request_headers"] = redactor.headers(
-            headers, findings, allow=policy.header_allow, max_length=MAX_HEADER_CHARS
+            headers, findings, allow=plan.header_allow, max_length=MAX_HEADER_CHARS
         )
         record["response_headers"] = redactor.headers(
-            response_headers, findings, allow=policy.header_allow, max_length=MAX_HEADER_CHARS
+            response_headers, findings, allow=plan.header_allow, max_length=MAX_HEADER_CHARS
         )
-    if policy.log_body:
-        limit = policy.max_body_chars
+    if plan.log_body:
+        limit = plan.max_body_chars
         content_type = mimetype_of(header(headers, "content-type"))
         record["request_body"] = excerpt(body, content_type, limit, redactor, findings)
         response_body, response_type = body_of(ending.response)

@@ -89,9 +89,10 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     """Base for app-level worker extensions. Subclass it; do not instantiate it.
 
     Subclasses declare ``options`` (a sequence of ``Option``) and override any of
-    ``_on_function_load``, ``_on_pre_invocation``, ``_on_post_invocation``,
-    ``_on_invocation_error`` and ``_on_configure``. Every subclass gets ``only`` and
-    ``exclude`` options.
+    ``_on_function_load``, ``_on_pre_invocation``, ``_after_pre_invocation``,
+    ``_on_post_invocation``, ``_on_invocation_error``, ``_on_configure`` and ``_on_reset``;
+    they leave the public methods (the worker's hooks, ``init``, ``configure``, ...) alone.
+    Every subclass gets ``only`` and ``exclude`` options.
     """
 
     _framework_base: ClassVar[bool] = True
@@ -111,13 +112,15 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
 
     @classmethod
     def init(cls) -> None:
-        """Called by ``ExtensionMeta`` when the subclass is registered (at import)."""
+        """Called by ``ExtensionMeta`` when the subclass is registered (at import); the class
+        starts from the state ``reset()`` leaves, its own, not a parent extension's."""
         cls.log = logging.getLogger(cls.log_name or cls.__module__.split(".")[0])
         cls._state_key = f"{cls.__module__}.{cls.__qualname__}"
         cls._settings = None
         cls._configured = False
         cls._inactive_reason = None
         cls._everywhere = None
+        cls._on_reset()
 
     @classmethod
     def all_options(cls) -> Sequence[Option]:
@@ -217,11 +220,14 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        if not cls.applies_to(context.function_name):
-            return
-        invocation = Invocation(logger, context, func_args if func_args is not None else {})
-        state.put(context, cls._state_key, invocation)
-        cls._on_pre_invocation(invocation)
+        try:
+            if not cls.applies_to(context.function_name):
+                return
+            invocation = Invocation(logger, context, func_args if func_args is not None else {})
+            state.put(context, cls._state_key, invocation)
+            cls._on_pre_invocation(invocation)
+        finally:
+            cls._after_pre_invocation(context)
 
     @classmethod
     def _take_invocation(
@@ -279,6 +285,12 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     @classmethod
     def _on_pre_invocation(cls, invocation: Invocation) -> None:
         """Before the function runs."""
+
+    @classmethod
+    def _after_pre_invocation(cls, context: Any) -> None:
+        """After every pre hook call: when the extension ran, skipped the function (``only``,
+        ``exclude``, inactive), or raised. For what a function relies on in any case, such
+        as an attribute it reads on the context without checking."""
 
     @classmethod
     def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
