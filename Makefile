@@ -21,8 +21,8 @@ $(STAMP): $(BIN)/python pyproject.toml requirements-dev.txt $(addsuffix /pyproje
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check framework extensions tests samples bench
-	$(BIN)/ruff format --check framework extensions tests samples bench
+	$(BIN)/ruff check framework extensions tests samples bench examples
+	$(BIN)/ruff format --check framework extensions tests samples bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy framework/python_worker_extension_framework $(EXT_PACKAGES) $(wildcard extensions/_template/python_worker_extension_*)

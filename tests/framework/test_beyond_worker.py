@@ -125,7 +125,7 @@ def test_async_function_error_phase(extensions_enabled: None) -> None:
     async def main() -> None:
         raise LookupError("async failure")
 
-    record = invoke(main)
+    record = invoke(main, capture_exception=True)
     assert isinstance(record.exception, LookupError)
     assert [c[0] for c in calls] == ["pre", "error"]
 
@@ -134,8 +134,8 @@ def test_state_lives_on_the_context_and_is_gone_after_post_and_error(
     extensions_enabled: None,
 ) -> None:
     make_recorder([])
-    ok = invoke(lambda: "fine")
-    failed = invoke(lambda: 1 / 0)
+    ok = invoke(lambda: "fine", capture_exception=True)
+    failed = invoke(lambda: 1 / 0, capture_exception=True)
     assert isinstance(failed.exception, ZeroDivisionError)
     assert state.owners(ok.context) == {} and state.owners(failed.context) == {}
     assert not [name for name in vars(ok.context) if name.startswith(STATE_PREFIX)]

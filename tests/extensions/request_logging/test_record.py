@@ -149,7 +149,12 @@ def test_without_error_phase_a_failure_logs_nothing_as_in_azure() -> None:
     def Explode(req: func.HttpRequest) -> None:
         raise ValueError("x")
 
-    record = invoke(Explode, req=http_request(), dispatcher=Dispatcher(error_phase=False))
+    record = invoke(
+        Explode,
+        capture_exception=True,
+        req=http_request(),
+        dispatcher=Dispatcher(error_phase=False),
+    )
     assert isinstance(record.exception, ValueError)
     assert request_logs(record) == []
 
