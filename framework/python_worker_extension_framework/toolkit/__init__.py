@@ -5,8 +5,8 @@ An extension subclasses ``WorkerExtension``, declares ``Option``s, and fills in 
 helpers the project's extensions share (reading and changing responses, naming the trigger,
 W3C trace context, the facts extensions publish for each other on the context);
 ``redaction`` is the one place that decides what is a secret and masks it, for every
-output (logs, spans, the console). ``logs.emit`` writes a log record without
-``Logger.log``'s per-call stack walk.
+output (logs, spans, the console).
+``logs.emit`` writes a log record without ``Logger.log``'s per-call stack walk.
 ``invocation_state`` keeps an extension's own per-invocation values on the context.
 """
 

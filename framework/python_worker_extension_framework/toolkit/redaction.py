@@ -41,14 +41,17 @@ from typing import (
     Tuple,
     Union,
 )
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import quote, unquote, unquote_plus
 
 __all__ = [
+    "BUILTIN_FRAGMENTS",
+    "BUILTIN_NAMES",
     "DEFAULT",
     "NAME_CLASSES",
     "REDACTED",
     "Findings",
     "Redactor",
+    "compile_patterns",
     "decode",
     "normalise",
 ]
@@ -96,7 +99,7 @@ NAME_CLASSES: Mapping[str, Mapping[str, Tuple[str, ...]]] = {
         "fragments": ("signature", "sastoken", "sasurl", "sasuri"),
     },
     "tokens": {
-        "names": ("auth", "jwt", "bearer", "xsrf", "csrf"),
+        "names": ("authorization", "proxy-authorization", "auth", "jwt", "bearer", "xsrf", "csrf"),
         "fragments": ("token", "authorization", "credential", "bearer"),
     },
     "passwords and passphrases": {
@@ -168,8 +171,10 @@ _CONNECTION_PART = re.compile(
     r"(?i)(?P<name>\b(?:account\s*key|shared\s*access\s*key|shared\s*access\s*signature|"
     r"password|pwd|access\s*key|client\s*secret|sig))\s*=\s*(?P<value>[^;\s\"'<>&,]+)"
 )
-# A word with a percent-encoded character, looked at decoded.
-_ENCODED_WORD = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+# A word (looked at decoded when it holds a ``%XX``); found in one linear pass, the
+# ``%XX`` test comes after, so no input can make the search backtrack.
+_WORD = re.compile(r"[^\s\"'<>]+")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}").search
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
 
 PatternLike = Union[str, Pattern[str]]
@@ -206,7 +211,12 @@ def _builtin_names() -> Tuple[FrozenSet[str], Tuple[str, ...]]:
     return frozenset(names), tuple(fragments)
 
 
-_BUILTIN_NAMES, _BUILTIN_FRAGMENTS = _builtin_names()
+_BUILTIN_NAMES, BUILTIN_FRAGMENTS = _builtin_names()
+# Every built-in name as spelled in ``NAME_CLASSES`` (the fragments are in
+# ``BUILTIN_FRAGMENTS``).
+BUILTIN_NAMES: Tuple[str, ...] = tuple(
+    name for entry in NAME_CLASSES.values() for name in entry["names"]
+)
 
 
 def compile_patterns(patterns: Iterable[PatternLike]) -> Tuple[Pattern[str], ...]:
@@ -237,6 +247,14 @@ def compile_patterns(patterns: Iterable[PatternLike]) -> Tuple[Pattern[str], ...
     return tuple(compiled)
 
 
+def _encodings(text: str) -> Tuple[str, str]:
+    """``(quote(text, safe=""), quote_plus(text))`` for the price of one ``quote``: they
+    differ only in a space, ``%20`` against ``+`` (no other ``%20`` can occur, since a
+    ``%`` in the text is encoded as ``%25``)."""
+    quoted = quote(text, safe="")
+    return quoted, quoted.replace("%20", "+") if " " in text else quoted
+
+
 class Findings:
     """The secret values masked during one record's redaction, to hunt for elsewhere."""
 
@@ -257,10 +275,12 @@ class Findings:
                 self._values.add(text)
                 self._longest_first = None
             return
-        decoded = decode(text)
-        for form in (text, decoded, quote(decoded, safe=""), quote_plus(decoded)):
-            if len(form) >= MIN_ECHO_LENGTH:
-                self._values.add(form)
+        once = unquote_plus(text) if "%" in text or "+" in text else text
+        decoded = decode(once)
+        forms = {text, once, decoded, *_encodings(text)}
+        if decoded != text:
+            forms.update(_encodings(decoded))
+        self._values.update(form for form in forms if len(form) >= MIN_ECHO_LENGTH)
         self._longest_first = None
 
     def add_compound(self, value: str) -> None:
@@ -337,7 +357,7 @@ class Redactor:
         self.exact: FrozenSet[str] = _BUILTIN_NAMES | frozenset(
             _squash(normalise(n)) for n in extra
         )
-        self.fragments: Tuple[str, ...] = _BUILTIN_FRAGMENTS
+        self.fragments: Tuple[str, ...] = BUILTIN_FRAGMENTS
         # Names are attacker-chosen (any query parameter), so the cache is bounded.
         self.is_secret_name: Callable[[str], bool] = functools.lru_cache(maxsize=4096)(self._judge)
 
@@ -406,8 +426,11 @@ class Redactor:
         """A query string (``&`` or ``;`` separated) with secret values masked, names and
         everything else kept as sent."""
         found = findings if findings is not None else _DISCARD
-        pieces = _QUERY_SEPARATORS.split(query)
-        for index in range(0, len(pieces), 2):
+        if ";" in query:
+            pieces, step = _QUERY_SEPARATORS.split(query), 2  # separators kept in pieces
+        else:
+            pieces, step = query.split("&"), 1
+        for index in range(0, len(pieces), step):
             piece = pieces[index]
             name, equals, value = piece.partition("=")
             if not equals:
@@ -420,7 +443,7 @@ class Redactor:
             if self.is_secret_name(name) or self._secret_value(value):
                 found.add(value)
                 pieces[index] = f"{name}={REDACTED}"
-        return "".join(pieces)
+        return "".join(pieces) if step == 2 else "&".join(pieces)
 
     def form(self, body: str, findings: Optional[Findings] = None) -> str:
         """An ``application/x-www-form-urlencoded`` body, masked as a query string is."""
@@ -506,13 +529,15 @@ class Redactor:
         for pattern in self.extra_patterns:
             text = pattern.sub(lambda m: self._masked(m, 0, found), text)
         if "%" in text:
-            text = _ENCODED_WORD.sub(lambda m: self._masked_encoded(m, found), text)
+            text = _WORD.sub(lambda m: self._masked_encoded(m, found), text)
         return text
 
     def _masked_encoded(self, match: re.Match[str], findings: Findings) -> str:
         """A URL-encoded word (``AccountKey%3Dabc``) that holds a secret once decoded."""
         word = match.group(0)
-        if REDACTED in word or not self._secret_value(word):
+        if "%" not in word or not _PERCENT_ESCAPE(word) or REDACTED in word:
+            return word
+        if not self._secret_value(word):
             return word
         findings.add(word)
         return REDACTED
@@ -536,8 +561,11 @@ class Redactor:
         value = match.group("value")
         if not value or value == REDACTED:
             return match.group(0)
+        # Only a value that decoding changes is looked into (once decoded it has no
+        # ``%XX`` and no ``+`` left, so this never recurses twice).
         if self.is_secret_name(match.group("name")) or (
-            ("%" in value or "+" in value) and self._secret_value(value)
+            ("+" in value or ("%" in value and _PERCENT_ESCAPE(value) is not None))
+            and self._secret_value(value)
         ):
             return self._masked(match, "value", findings)
         return match.group(0)
@@ -586,7 +614,7 @@ class Redactor:
         return value
 
     def _json_string(self, value: str, findings: Findings) -> str:
-        if _PLAIN_VALUE(value) and not self.extra_patterns:
+        if _PLAIN_VALUE(value) and "eyJ" not in value and not self.extra_patterns:
             return value
         masked = self.text(value, findings)
         if masked == value and ("%" in value or "+" in value) and self._secret_value(value):
