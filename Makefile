@@ -7,7 +7,7 @@ EXT_PACKAGES := $(patsubst %/__init__.py,%,$(wildcard extensions/*/python_worker
 STAMP := $(VENV)/.installed-stamp
 RUN_APP ?= samples/timer_app
 
-.PHONY: install test lint typecheck unit run bench dist clean
+.PHONY: install test lint typecheck unit matrix run bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit
+# The contract, gating and wrapper tests under every other installed Python the worker
+# supports (3.9, 3.10, 3.12, 3.13), each in its own cached .venv-<version>.
+matrix: $(STAMP)
+	$(BIN)/python .ci/python_matrix.py $(MATRIX_ARGS)
+
+test: lint typecheck unit matrix
 
 run: $(STAMP)
 	$(BIN)/funcext start $(RUN_APP)
@@ -45,4 +50,4 @@ dist: $(STAMP)
 	$(BIN)/twine check dist/*
 
 clean:
-	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-3.* dist build .mypy_cache .ruff_cache .pytest_cache

@@ -96,7 +96,7 @@ def test_every_output_belongs_to_its_own_invocation() -> None:
     plan = _plan()
     calls = {call.invocation_id: call for thread in plan for call in thread}
     exporter = CapturingExporter()
-    dispatcher = Dispatcher(error_phase=True)
+    dispatcher = Dispatcher(error_phase=True, python_version=(3, 12))
     start = threading.Barrier(THREADS)
     with four_extensions(exporter, keep_records=True) as installed:
         threads = [

@@ -63,7 +63,7 @@ def _settled() -> tuple:
 
 
 def test_memory_stays_flat_over_100k_invocations() -> None:
-    dispatcher = Dispatcher(error_phase=True)
+    dispatcher = Dispatcher(error_phase=True, python_version=(3, 12))
     probes: List[Any] = []
     untraced = INVOCATIONS - TRACED_WINDOW - SETTLE
     with four_extensions(NoopExporter(), keep_records=False) as installed:

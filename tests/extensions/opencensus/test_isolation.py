@@ -44,7 +44,9 @@ def test_no_trace_leaks_between_invocations_on_the_same_pool_thread(
             seen["child parent"] = child.parent_span.span_id
         return "ok"
 
-    worker = Dispatcher()  # the real worker: no post hook when the function raises
+    worker = Dispatcher(
+        python_version=(3, 12)
+    )  # the real worker: no post hook when the function raises
     context_a = make_context("First", trace_parent=f"00-{TRACE_A}-b7ad6b7169203331-01")
     context_b = make_context("Second", trace_parent=f"00-{TRACE_B}-00f067aa0ba902b7-01")
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -87,7 +89,11 @@ def test_excluded_function_after_a_traced_one_sees_no_trace(
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(
-            invoke, traced, function_name="Traced", dispatcher=Dispatcher(), req=make_http_request()
+            invoke,
+            traced,
+            function_name="Traced",
+            dispatcher=Dispatcher(python_version=(3, 12)),
+            req=make_http_request(),
         ).result()
         pool.submit(invoke, quiet, function_name="Quiet", req=make_http_request()).result()
     assert isinstance(seen["during"]["tracer"], NoopTracer)
@@ -130,7 +136,12 @@ def test_failed_invocation_under_the_worker_is_ended_as_failed_when_released(
 
     context = make_context("Main")
     alive = weakref.ref(context)
-    record = invoke(main, context=context, dispatcher=Dispatcher(), req=make_http_request())
+    record = invoke(
+        main,
+        context=context,
+        dispatcher=Dispatcher(python_version=(3, 12)),
+        req=make_http_request(),
+    )
     assert isinstance(record.exception, ValueError)
     assert capture.spans == []
     del context, record

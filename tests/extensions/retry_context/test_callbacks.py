@@ -88,7 +88,12 @@ def test_final_failure_fires_for_a_single_attempt_without_retry_context(final: C
 
 def test_final_failure_needs_the_error_phase(final: Calls) -> None:
     context = make_context("ProcessOrder", retry_count=2, max_retry_count=2)
-    record = invoke(failing_times(1), context=context, dispatcher=Dispatcher(), timer=timer())
+    record = invoke(
+        failing_times(1),
+        context=context,
+        dispatcher=Dispatcher(python_version=(3, 12)),
+        timer=timer(),
+    )
     assert isinstance(record.exception, ValueError)
     assert final.calls == []  # the worker runs no hook for a function that raises
 
@@ -96,7 +101,7 @@ def test_final_failure_needs_the_error_phase(final: Calls) -> None:
 def test_final_failure_fires_once_when_the_error_phase_runs_twice(final: Calls) -> None:
     context = make_context("ProcessOrder", retry_count=2, max_retry_count=2)
     error = ValueError("boom")
-    dispatcher = Dispatcher(error_phase=True)
+    dispatcher = Dispatcher(error_phase=True, python_version=(3, 12))
     dispatcher.run_error_hooks(context, {}, error)
     dispatcher.run_error_hooks(context, {}, ValueError("another"))
     assert len(final.calls) == 1

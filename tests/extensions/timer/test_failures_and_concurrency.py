@@ -64,7 +64,12 @@ def test_failed_invocation_in_worker_mode_is_not_kept_alive_by_the_extension() -
     before = _class_state()
     context = make_context("HttpTrigger")
     alive = weakref.ref(context)
-    record = invoke(failing, context=context, dispatcher=Dispatcher(), req=make_http_request())
+    record = invoke(
+        failing,
+        context=context,
+        dispatcher=Dispatcher(python_version=(3, 12)),
+        req=make_http_request(),
+    )
     assert isinstance(record.exception, ValueError)
     assert timer_logs(record) == []  # the worker's behaviour: no post hook, no line
     assert _class_state() == before
@@ -95,7 +100,7 @@ def test_32_concurrent_invocations_in_the_thread_pool_each_report_their_own_time
         return func.HttpResponse(f"invocation {index}")
 
     TimerExtension.configure(append_to_http_response=True)
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(python_version=(3, 12))
 
     async def run_all(pool: ThreadPoolExecutor) -> List[Any]:
         return await asyncio.gather(

@@ -282,7 +282,7 @@ def test_dispatch_runs_sync_functions_in_the_pool_and_async_ones_on_the_loop(
         return func.HttpResponse("async")
 
     TimerExtension.configure(append_to_http_response=True)
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(python_version=(3, 12))
 
     async def both() -> Any:
         return await asyncio.gather(

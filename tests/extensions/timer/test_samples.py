@@ -56,7 +56,9 @@ def test_v1_sample_answers_with_the_time_appended_through_the_dispatcher() -> No
     main = _load(V1_APP / "HttpTrigger" / "__init__.py", "timer_v1_sample_http_trigger").main
     assert TimerExtension.settings().append_to_http_response is True
     request = make_http_request("GET", "http://localhost:7071/api/HttpTrigger")
-    response = Dispatcher().invoke(main, {"req": request}, make_context("HttpTrigger"))
+    response = Dispatcher(python_version=(3, 12)).invoke(
+        main, {"req": request}, make_context("HttpTrigger")
+    )
     body = response.get_body().decode()
     assert re.fullmatch(re.escape(ANONYMOUS) + r" \(TimeElapsed: [0-9.e-]+ sec\)", body), body
 
