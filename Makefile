@@ -23,8 +23,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check framework extensions tests samples bench
 	$(BIN)/ruff format --check framework extensions tests samples bench
 
+# Checked against the oldest supported Python (pyproject.toml: python_version), with the
+# packages a 3.9 app installs (.venv-3.9) when that interpreter is present.
 typecheck: $(STAMP)
-	$(BIN)/mypy framework/python_worker_extension_framework $(EXT_PACKAGES)
+	$(BIN)/python .ci/python_matrix.py --build-only --python 3.9
+	$(BIN)/mypy $$(test -x .venv-3.9/bin/python && echo --python-executable .venv-3.9/bin/python) \
+		framework/python_worker_extension_framework $(EXT_PACKAGES)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

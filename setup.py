@@ -34,7 +34,7 @@ setup(
     extras_require={
         "host": HOST_REQUIRES,
         "testing": TESTING_REQUIRES + HOST_REQUIRES + ["httpx>=0.24"],
-        "dev": TESTING_REQUIRES + HOST_REQUIRES + ["httpx>=0.24", "hypothesis>=6", "ruff>=0.4", "mypy>=1.5", "build>=1", "twine>=4", "wheel"],
+        "dev": TESTING_REQUIRES + HOST_REQUIRES + ["httpx>=0.24", "hypothesis>=6", "ruff>=0.4", "mypy>=1.5,<2", "build>=1", "twine>=4", "wheel"],
     },
     entry_points={
         "console_scripts": ["funcext=python_worker_extension_framework.host.cli:main"],

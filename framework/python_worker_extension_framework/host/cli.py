@@ -127,7 +127,7 @@ def start(args: argparse.Namespace) -> int:
     except (AppConfigError, AppLoadError, RouteTemplateError) as exc:
         log.error("The host did not start: %s", exc)
         return 1
-    for warning in console.start_warnings(host.settings):
+    for warning in console.start_warnings(host.settings, functions=list(host.functions.values())):
         log.warning("Warning: %s", warning)
     for note in host.route_notes():
         log.warning("Warning: %s", note)

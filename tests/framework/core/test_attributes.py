@@ -15,17 +15,16 @@ from python_worker_extension_framework import (
 from python_worker_extension_framework.testing import invoke, make_context
 from python_worker_extension_framework.toolkit import invocation_state as state
 
-from ..recorders import (
-    make_recorder,
-)
+from ..recorders import make_recorder
 
 
 def test_state_lives_on_the_context_and_is_gone_after_post_and_error(
     extensions_enabled: None,
 ) -> None:
     make_recorder([])
-    ok = invoke(lambda: "fine")
-    failed = invoke(lambda: 1 / 0)
+    worker = Dispatcher(error_phase=True, python_version=(3, 12))
+    ok = invoke(lambda: "fine", dispatcher=worker)
+    failed = invoke(lambda: 1 / 0, dispatcher=worker)
     assert isinstance(failed.exception, ZeroDivisionError)
     assert state.owners(ok.context) == {} and state.owners(failed.context) == {}
     assert not hasattr(ok.context, "_python_worker_extension_state")
@@ -35,7 +34,7 @@ def test_state_without_error_phase_stays_only_on_the_dead_context(extensions_ena
     recorder = make_recorder([])
     context = make_context("f")
     with pytest.raises(ZeroDivisionError):
-        Dispatcher().invoke(lambda: 1 / 0, {}, context)
+        Dispatcher(python_version=(3, 12)).invoke(lambda: 1 / 0, {}, context)
     assert list(state.owners(context)) == [recorder._state_key]
     assert not any(
         isinstance(v, dict) and v for k, v in vars(recorder).items() if not k.startswith("__")
@@ -62,7 +61,7 @@ def test_32_concurrent_invocations_each_see_their_own_state(extensions_enabled: 
         barrier.wait(timeout=10)
         return str(context.invocation_id)
 
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(python_version=(3, 12))
 
     def one(i: int) -> None:
         context = make_context("f", invocation_id=f"inv-{i}")

@@ -11,9 +11,7 @@ from python_worker_extension_framework import (
     hook_chain,
 )
 
-from ..recorders import (
-    make_recorder,
-)
+from ..recorders import make_recorder
 
 
 def test_hook_chain_view_lists_extensions_in_order_with_their_hooks() -> None:

@@ -11,9 +11,7 @@ from python_worker_extension_framework import (
     WorkerExtension,
 )
 
-from ..recorders import (
-    make_recorder,
-)
+from ..recorders import make_recorder
 
 
 def test_async_hook_in_subclass_warns_at_definition() -> None:

@@ -42,7 +42,7 @@ def test_error_phase_calls_error_hooks_and_exception_propagates_unchanged(
 
     context = make_context("f")
     with pytest.raises(KeyError) as raised:
-        Dispatcher(error_phase=True).invoke(main, {}, context)
+        Dispatcher(error_phase=True, python_version=(3, 12)).invoke(main, {}, context)
     assert raised.value is failure
     assert calls == [
         ("pre", "Recorder", "f"),
@@ -58,7 +58,7 @@ def test_error_phase_is_off_by_default_as_in_the_worker(extensions_enabled: None
         raise RuntimeError("x")
 
     with pytest.raises(RuntimeError):
-        Dispatcher().invoke(main, {}, make_context("f"))
+        Dispatcher(python_version=(3, 12)).invoke(main, {}, make_context("f"))
     assert [c[0] for c in calls] == ["pre"]
 
 
@@ -78,7 +78,7 @@ def test_error_phase_runs_for_third_party_extensions_with_the_hook(
         raise ValueError("bad")
 
     with pytest.raises(ValueError):
-        Dispatcher(error_phase=True).invoke(main, {}, make_context("f"))
+        Dispatcher(error_phase=True, python_version=(3, 12)).invoke(main, {}, make_context("f"))
     assert seen == [("azure_functions_worker.extension.ThirdParty", ("bad",))]
 
 
@@ -94,7 +94,7 @@ def test_error_hook_that_raises_does_not_replace_the_function_exception(
         raise ValueError("original")
 
     with pytest.raises(ValueError, match="original"):
-        Dispatcher(error_phase=True).invoke(main, {}, make_context("f"))
+        Dispatcher(error_phase=True, python_version=(3, 12)).invoke(main, {}, make_context("f"))
     assert any("error hook broke" in r.getMessage() for r in caplog.records)
 
 
@@ -105,7 +105,7 @@ def test_async_function_error_phase(extensions_enabled: None) -> None:
     async def main() -> None:
         raise LookupError("async failure")
 
-    record = invoke(main)
+    record = invoke(main, dispatcher=Dispatcher(error_phase=True, python_version=(3, 12)))
     assert isinstance(record.exception, LookupError)
     assert [c[0] for c in calls] == ["pre", "error"]
 
@@ -113,7 +113,7 @@ def test_async_function_error_phase(extensions_enabled: None) -> None:
 def test_trace_reports_time_per_extension_hook(extensions_enabled: None) -> None:
     make_recorder([], "Timed")
     trace = HookTrace()
-    Dispatcher().invoke(lambda: None, {}, make_context("f"), trace=trace)
+    Dispatcher(python_version=(3, 12)).invoke(lambda: None, {}, make_context("f"), trace=trace)
     assert trace.names() == [
         ("pre_invocation_app_level", "Timed"),
         ("post_invocation_app_level", "Timed"),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+from pathlib import Path
+from typing import List, Tuple
 
-from ..recorders import (
-    make_recorder,
-)
+import pytest
+from python_worker_extension_framework.toolkit import _unwrapped
+
+from ..recorders import make_recorder
 
 
 def test_extension_logger_is_customer_visible() -> None:
@@ -14,3 +18,98 @@ def test_extension_logger_is_customer_visible() -> None:
     assert not recorder.log.name.startswith("azure_functions_worker")
     assert recorder.log.name == __name__.split(".")[0]
     assert isinstance(recorder.log, logging.Logger)
+
+
+# -- configure() on a Python whose worker runs no extensions ----------------------------------
+
+EXTENSION = """
+from python_worker_extension_framework import WorkerExtension
+
+class {name}(WorkerExtension):
+    pass
+
+{name}.configure()
+"""
+V1_WRAPPED = """
+from python_worker_extension_framework.wrapper import with_extensions
+
+@with_extensions
+def main(req: str) -> str:
+    return req
+"""
+V2_WRAPPED = """
+from python_worker_extension_framework.wrapper import ExtensionsFunctionApp
+
+app = ExtensionsFunctionApp()
+"""
+
+
+@pytest.fixture
+def python(monkeypatch: pytest.MonkeyPatch) -> List[Tuple[int, int]]:
+    """The Python the warning believes it runs on (3.13 unless a test says otherwise), and a
+    fresh process as far as the once-only warning goes."""
+    version = [(3, 13)]
+    monkeypatch.setattr(_unwrapped, "current_python", lambda: version[0])
+    monkeypatch.setattr(_unwrapped, "_warned", False)
+    return version
+
+
+def import_app(tmp_path: Path, name: str, source: str) -> None:
+    """Import ``source`` as the module ``name``, as the worker imports a function app."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+
+
+def wrap_warnings(caplog: pytest.LogCaptureFixture) -> List[logging.LogRecord]:
+    return [r for r in caplog.records if "runs no worker extensions" in r.getMessage()]
+
+
+def test_configure_without_the_wrapper_on_313_warns_once_in_the_extensions_log(
+    python: List[Tuple[int, int]], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        import_app(tmp_path, "plain_app", EXTENSION.format(name="Plain"))
+        import_app(tmp_path, "second_app", EXTENSION.format(name="Second"))
+    (warning,) = wrap_warnings(caplog)
+    assert warning.name == "plain_app"  # the extension's own, customer-visible logger
+    assert warning.levelno == logging.WARNING
+    assert warning.getMessage().startswith(
+        "Python 3.13: the Azure Functions worker runs no worker extensions, so Plain runs only "
+        "inside functions wrapped by python_worker_extension_framework"
+    )
+    assert "ExtensionsFunctionApp or wrap_app(app) (v2) or @with_extensions" in (
+        warning.getMessage()
+    )
+
+
+@pytest.mark.parametrize("wrapping", [V1_WRAPPED, V2_WRAPPED], ids=["v1", "v2"])
+def test_configure_in_a_module_that_wraps_its_functions_does_not_warn(
+    python: List[Tuple[int, int]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    wrapping: str,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        import_app(tmp_path, "wrapped_app", EXTENSION.format(name="Wrapped") + wrapping)
+    assert wrap_warnings(caplog) == []
+
+
+def test_configure_after_a_function_was_wrapped_does_not_warn(
+    python: List[Tuple[int, int]], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        import_app(tmp_path, "functions_first", V1_WRAPPED)
+        import_app(tmp_path, "extension_later", EXTENSION.format(name="Later"))
+    assert wrap_warnings(caplog) == []
+
+
+def test_configure_on_a_python_whose_worker_runs_extensions_does_not_warn(
+    python: List[Tuple[int, int]], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    python[0] = (3, 12)
+    with caplog.at_level(logging.WARNING):
+        import_app(tmp_path, "plain_312_app", EXTENSION.format(name="Plain312"))
+    assert wrap_warnings(caplog) == []

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any, List
 
 import pytest
+from python_worker_extension_framework import Dispatcher
 from python_worker_extension_framework.testing import invoke
 
-from ..recorders import (
-    make_recorder,
-)
+from ..recorders import make_recorder
 
 
 @pytest.mark.parametrize(
@@ -29,7 +28,11 @@ def test_function_filters(
     calls: List[Any] = []
     recorder = make_recorder(calls)
     recorder.configure(**options)
-    invoke(lambda: None, function_name=function_name)
+    invoke(
+        lambda: None,
+        function_name=function_name,
+        dispatcher=Dispatcher(error_phase=True, python_version=(3, 12)),
+    )
     assert bool(calls) is expected
 
 

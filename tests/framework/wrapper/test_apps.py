@@ -9,9 +9,7 @@ from typing import Any, Dict
 import azure.functions as func
 import pytest
 from azure.functions.decorators.core import BindingDirection
-from python_worker_extension_framework.testing import (
-    make_http_request,
-)
+from python_worker_extension_framework.testing import make_http_request
 from python_worker_extension_framework.wrapper import (
     ExtensionsFunctionApp,
     is_wrapped,

@@ -9,12 +9,8 @@ import sys
 import pytest
 from azure.functions import ExtensionMeta
 from python_worker_extension_framework.core.gating import SETTING
-from python_worker_extension_framework.testing import (
-    registered,
-)
-from python_worker_extension_framework.wrapper import (
-    with_extensions,
-)
+from python_worker_extension_framework.testing import registered
+from python_worker_extension_framework.wrapper import with_extensions
 from python_worker_extension_framework.wrapper._marker import ExtensionsWrapperMarker
 
 from ..recorders import (
