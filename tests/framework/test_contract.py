@@ -340,7 +340,7 @@ def test_function_level_extension_never_matches_in_v2_model(
 
 def test_app_extensions_cannot_be_instantiated() -> None:
     ext = recording_extension("Static", [])
-    with pytest.raises(FunctionExtensionException):
+    with pytest.raises(FunctionExtensionException, match="should not beinstantiable"):
         ext()
 
 

@@ -33,7 +33,7 @@ def test_state_lives_on_the_context_and_is_gone_after_post_and_error(
 def test_state_without_error_phase_stays_only_on_the_dead_context(extensions_enabled: None) -> None:
     recorder = make_recorder([])
     context = make_context("f")
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
         Dispatcher(python_version=(3, 12)).invoke(lambda: 1 / 0, {}, context)
     assert list(state.owners(context)) == [recorder._state_key]
     assert not any(

@@ -41,7 +41,7 @@ def test_error_phase_calls_error_hooks_and_exception_propagates_unchanged(
         raise failure
 
     context = make_context("f")
-    with pytest.raises(KeyError) as raised:
+    with pytest.raises(KeyError, match="missing") as raised:
         Dispatcher(error_phase=True, python_version=(3, 12)).invoke(main, {}, context)
     assert raised.value is failure
     assert calls == [
@@ -57,7 +57,7 @@ def test_error_phase_is_off_by_default_as_in_the_worker(extensions_enabled: None
     def main() -> None:
         raise RuntimeError("x")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^x$"):
         Dispatcher(python_version=(3, 12)).invoke(main, {}, make_context("f"))
     assert [c[0] for c in calls] == ["pre"]
 
@@ -77,7 +77,7 @@ def test_error_phase_runs_for_third_party_extensions_with_the_hook(
     def main() -> None:
         raise ValueError("bad")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^bad$"):
         Dispatcher(error_phase=True, python_version=(3, 12)).invoke(main, {}, make_context("f"))
     assert seen == [("azure_functions_worker.extension.ThirdParty", ("bad",))]
 
@@ -144,10 +144,10 @@ def test_nested_error_phase_dispatchers_run_the_error_hooks_once(
     def main() -> None:
         inner.invoke(failing, {}, context)
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^once$"):
         outer.invoke(main, {}, context)
     assert counts(journal)["error_app:Alpha"] == 1
     # a later failure on the same context is a new one: its error hooks run
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
         outer.invoke(lambda: 1 / 0, {}, context)
     assert counts(journal)["error_app:Alpha"] == 2

@@ -82,7 +82,7 @@ def test_error_phase_runs_once_and_the_exception_propagates_unchanged(
         raise failure
 
     worker.load(FUNCTION)
-    with pytest.raises(LookupError) as raised:
+    with pytest.raises(LookupError, match="no such item") as raised:
         worker.invoke(main, function_name=FUNCTION, req="x")
 
     assert raised.value is failure
@@ -119,7 +119,7 @@ def test_async_function_error_phase(worker: WorkerLike, journal: Journal) -> Non
         raise failure
 
     worker.load(FUNCTION)
-    with pytest.raises(TimeoutError) as raised:
+    with pytest.raises(TimeoutError, match="upstream") as raised:
         worker.invoke(main, function_name=FUNCTION, req="x")
     assert raised.value is failure
     assert hooks(journal) == LOAD_ORDER + FAILURE_ORDER
@@ -161,7 +161,7 @@ def test_an_app_sees_the_same_hook_sequence_with_and_without_the_worker(
     for configuration in (PY312_ON, PY313_SETTING_ON):
         journal.clear()
         configuration.invoke(main, function_name=FUNCTION, req="ok")
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"^fail$"):
             configuration.invoke(main, function_name=FUNCTION, req="fail")
         sequences.append(
             [entry[:2] for entry in journal if entry[0] not in ("load_app", "load_func")]
@@ -253,7 +253,7 @@ def test_state_and_marks_are_gone_after_every_invocation(worker: WorkerLike) -> 
 
     ok, failed = make_context(FUNCTION), make_context(FUNCTION)
     worker.invoke(main, ok, req="ok")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^fail$"):
         worker.invoke(main, failed, req="fail")
     assert notes == [("post", ok.invocation_id, True), ("error", failed.invocation_id, True)]
     for context in (ok, failed):
@@ -278,7 +278,7 @@ def test_sync_hooks_run_in_the_functions_thread(worker: WorkerLike) -> None:
         threads.append(("function", threading.get_ident()))
         raise ValueError("x")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^x$"):
         worker.invoke(main)
     assert [name for name, _ in threads] == ["pre", "function", "error"]
     assert len({ident for _, ident in threads}) == 1
