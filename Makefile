@@ -1,9 +1,10 @@
-# The project's commands. Distributions are found by glob: every extensions/*/setup.py.
+# The project's commands. Distributions are found by glob: every extensions/*/pyproject.toml
+# (extensions/_template/ is the folder a new extension copies, never built or installed).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTENSIONS := $(patsubst %/setup.py,%,$(wildcard extensions/*/setup.py))
-EXT_PACKAGES := $(patsubst %/__init__.py,%,$(wildcard extensions/*/python_worker_extension_*/__init__.py))
+EXTENSIONS := $(filter-out extensions/_template,$(patsubst %/pyproject.toml,%,$(wildcard extensions/*/pyproject.toml)))
+EXT_PACKAGES := $(patsubst %/__init__.py,%,$(wildcard $(addsuffix /python_worker_extension_*/__init__.py,$(EXTENSIONS))))
 STAMP := $(VENV)/.installed-stamp
 RUN_APP ?= samples/timer_app
 
@@ -13,8 +14,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python setup.py $(wildcard extensions/*/setup.py)
-	$(BIN)/python -m pip install -q -e '.[dev]' $(foreach e,$(EXTENSIONS),-e '$(e)[test]')
+$(STAMP): $(BIN)/python pyproject.toml requirements-dev.txt $(addsuffix /pyproject.toml,$(EXTENSIONS))
+	$(BIN)/python -m pip install -q -r requirements-dev.txt -e '.[testing]' $(foreach e,$(EXTENSIONS),-e '$(e)[test]')
 	touch $@
 
 install: $(STAMP)
@@ -28,7 +29,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/python .ci/python_matrix.py --build-only --python 3.9
 	$(BIN)/mypy $$(test -x .venv-3.9/bin/python && echo --python-executable .venv-3.9/bin/python) \
-		framework/python_worker_extension_framework $(EXT_PACKAGES)
+		framework/python_worker_extension_framework $(EXT_PACKAGES) \
+		$(wildcard extensions/_template/python_worker_extension_*)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -44,7 +46,8 @@ run: $(STAMP)
 	$(BIN)/funcext start $(RUN_APP)
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install -q -r bench/requirements.txt $(foreach e,$(EXTENSIONS),$(if $(shell grep -l '"bench"' $(e)/setup.py),-e '$(e)[bench]'))
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1) || echo "[bench] wrk could not be installed: the host numbers use the Python load generator"
+	$(BIN)/python -m pip install -q -r bench/requirements.txt $(foreach e,$(EXTENSIONS),$(if $(shell grep -l '^bench = ' $(e)/pyproject.toml),-e '$(e)[bench]'))
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 dist: $(STAMP)

@@ -8,7 +8,7 @@ installed: 3.9 (extensions on by default), 3.10 and 3.12 (off unless the setting
 
 Each interpreter gets a small venv of its own, ``.venv-<version>``, with the framework and
 every extension installed editable with their test extras. A venv is rebuilt only when its
-stamp no longer matches (the interpreter, a setup file or the list of distributions changed),
+stamp no longer matches (the interpreter, a pyproject.toml or the list of distributions changed),
 so the first run on a fresh machine (CI) builds them and later runs only test.
 
 An interpreter is looked up as ``python<version>`` on ``PATH`` (it must actually run: a pyenv
@@ -46,6 +46,7 @@ TESTS = (
 )
 FRAMEWORK_EXTRAS = "testing"
 EXTENSION_EXTRAS = "test"
+TEMPLATE = "_template"
 STAMP_NAME = ".matrix-stamp"
 
 
@@ -92,11 +93,16 @@ def _reports_version(interpreter: str, version: str) -> bool:
     return out.returncode == 0 and out.stdout.strip() == version
 
 
+def extension_folders() -> List[Path]:
+    """Every extension distribution, found by glob (``_template`` is copied, never installed)."""
+    found = (path.parent for path in ROOT.glob("extensions/*/pyproject.toml"))
+    return sorted(folder for folder in found if folder.name != TEMPLATE)
+
+
 def distributions() -> List[str]:
-    """Editable install arguments: the framework, then every extension found by glob."""
-    extensions = sorted(Path(p).parent for p in glob.glob(str(ROOT / "extensions/*/setup.py")))
+    """Editable install arguments: the framework, then every extension."""
     return [f".[{FRAMEWORK_EXTRAS}]"] + [
-        f"{path.relative_to(ROOT)}[{EXTENSION_EXTRAS}]" for path in extensions
+        f"{folder.relative_to(ROOT)}[{EXTENSION_EXTRAS}]" for folder in extension_folders()
     ]
 
 
@@ -105,7 +111,7 @@ def stamp_for(interpreter: str) -> str:
     digest = hashlib.sha256()
     digest.update(os.path.realpath(interpreter).encode())
     digest.update(" ".join(distributions()).encode())
-    for path in [ROOT / "setup.py", *sorted(ROOT.glob("extensions/*/setup.py"))]:
+    for path in [ROOT / "pyproject.toml", *(f / "pyproject.toml" for f in extension_folders())]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -65,6 +65,17 @@ class Table:
         lines = [f"### {self.title}", ""]
         if self.description:
             lines += [self.description, ""]
+        if not any(row.label == self.baseline for row in self.rows):
+            # A table of ratios or overheads: no row to divide by.
+            lines += [
+                f"| variant | median ({unit}) | spread (±{unit}) | note |",
+                "|---|---:|---:|---|",
+            ]
+            lines += [
+                f"| {row.label} | {row.median:.2f} | {row.spread:.2f} | {row.note} |"
+                for row in self.rows
+            ]
+            return "\n".join(lines) + "\n"
         lines += [
             f"| variant | median ({unit}) | spread (±{unit}) | ratio vs {self.baseline} | note |",
             "|---|---:|---:|---:|---|",

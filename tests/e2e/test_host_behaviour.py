@@ -222,7 +222,9 @@ def test_ctrl_c_lets_running_invocations_finish_then_flushes(
     assert exit_code == 0
     assert [a.status_code for a in answers] == [200]
     assert answers[0].text == "finished"
-    assert marker.read_text() == "flushed within 10.0"
+    # The exporters get what the 10 s exit budget has left after the running invocation.
+    flushed_within = float(marker.read_text().removeprefix("flushed within "))
+    assert 0 < flushed_within < 10.0
     assert "Host stopped" in host.output
 
 

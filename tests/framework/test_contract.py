@@ -1,4 +1,5 @@
-"""One test per point of shared/worker-contract.md that the dispatcher reproduces."""
+"""The dispatcher reproduces the worker's behaviour: each test names, with
+``@pytest.mark.contract("Cn")``, the point of docs/worker-contract.md it proves."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import asyncio
 import json
 import logging
 import os
+import re
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, List
+from pathlib import Path
+from typing import Any, List, Set
 
 import pytest
 from azure.functions import AppExtensionBase, ExtensionMeta, FuncExtensionBase
@@ -73,6 +76,7 @@ def func_extension_root(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     return tmp_path
 
 
+@pytest.mark.contract("C12")
 def test_hooks_run_app_pre_function_pre_function_post_app_post(
     extensions_enabled: None, func_extension_root: Any
 ) -> None:
@@ -89,6 +93,7 @@ def test_hooks_run_app_pre_function_pre_function_post_app_post(
     assert [c[0] for c in calls] == ["pre_app", "pre_func", "function", "post_func", "post_app"]
 
 
+@pytest.mark.contract("C4")
 def test_app_level_hooks_run_in_import_order(extensions_enabled: None) -> None:
     calls: List[Any] = []
     for name in ("Alpha", "Beta", "Gamma"):
@@ -98,6 +103,7 @@ def test_app_level_hooks_run_in_import_order(extensions_enabled: None) -> None:
     assert [c[1] for c in calls if c[0] == "post_app"] == ["Alpha", "Beta", "Gamma"]
 
 
+@pytest.mark.contract("C13")
 def test_hooks_get_positional_arguments_whatever_their_parameter_names(
     extensions_enabled: None,
 ) -> None:
@@ -115,6 +121,7 @@ def test_hooks_get_positional_arguments_whatever_their_parameter_names(
     assert isinstance(seen[0][0], logging.Logger)
 
 
+@pytest.mark.contract("C13")
 def test_hook_logger_is_named_after_the_extension_under_the_worker(
     extensions_enabled: None,
 ) -> None:
@@ -124,6 +131,7 @@ def test_hook_logger_is_named_after_the_extension_under_the_worker(
     assert calls[0][2] == "azure_functions_worker.extension.NamedOne"
 
 
+@pytest.mark.contract("C15")
 def test_pre_hook_mutating_func_args_changes_what_the_function_gets(
     extensions_enabled: None,
 ) -> None:
@@ -142,6 +150,7 @@ def test_pre_hook_mutating_func_args_changes_what_the_function_gets(
     )
 
 
+@pytest.mark.contract("C16")
 def test_post_hook_sees_raw_result_and_its_return_value_is_ignored(
     extensions_enabled: None,
 ) -> None:
@@ -157,6 +166,7 @@ def test_post_hook_sees_raw_result_and_its_return_value_is_ignored(
     assert result == ["raw", "touched"]
 
 
+@pytest.mark.contract("C17")
 def test_hook_exception_is_logged_on_its_logger_and_chain_goes_on(
     extensions_enabled: None, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -177,6 +187,7 @@ def test_hook_exception_is_logged_on_its_logger_and_chain_goes_on(
     assert "hook broke" in broken[0].getMessage()
 
 
+@pytest.mark.contract("C18")
 def test_post_hooks_do_not_run_when_function_raises(extensions_enabled: None) -> None:
     calls: List[Any] = []
     recording_extension("Rec", calls)
@@ -189,6 +200,7 @@ def test_post_hooks_do_not_run_when_function_raises(extensions_enabled: None) ->
     assert [c[0] for c in calls] == ["pre_app"]
 
 
+@pytest.mark.contract("C19")
 def test_async_hook_is_called_but_never_awaited(extensions_enabled: None) -> None:
     ran: List[str] = []
     with warnings.catch_warnings():
@@ -203,6 +215,7 @@ def test_async_hook_is_called_but_never_awaited(extensions_enabled: None) -> Non
     assert ran == []
 
 
+@pytest.mark.contract("C7")
 @pytest.mark.parametrize("value", ["1", "true", "TRUE", "t", "yes", "Y"])
 def test_truthy_setting_enables_hooks(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("PYTHON_ENABLE_WORKER_EXTENSIONS", value)
@@ -212,6 +225,7 @@ def test_truthy_setting_enables_hooks(monkeypatch: pytest.MonkeyPatch, value: st
     assert len(calls) == 2
 
 
+@pytest.mark.contract("C7")
 @pytest.mark.parametrize("value", ["0", "false", "no", "off", "", None])
 def test_other_values_and_unset_disable_hooks_on_311(
     monkeypatch: pytest.MonkeyPatch, value: Any
@@ -224,6 +238,7 @@ def test_other_values_and_unset_disable_hooks_on_311(
     assert calls == []
 
 
+@pytest.mark.contract("C7")
 def test_unset_setting_enables_hooks_on_python_39_only() -> None:
     calls: List[Any] = []
     recording_extension("Gate", calls)
@@ -233,6 +248,7 @@ def test_unset_setting_enables_hooks_on_python_39_only() -> None:
     assert len(calls) == 2
 
 
+@pytest.mark.contract("C9")
 def test_python_313_runs_no_extensions_even_when_enabled() -> None:
     calls: List[Any] = []
     recording_extension("Gate", calls)
@@ -241,6 +257,7 @@ def test_python_313_runs_no_extensions_even_when_enabled() -> None:
     assert calls == []
 
 
+@pytest.mark.contract("C8")
 def test_setting_is_read_on_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: List[Any] = []
     recording_extension("Gate", calls)
@@ -253,6 +270,7 @@ def test_setting_is_read_on_every_call(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(calls) == 2
 
 
+@pytest.mark.contract("C20")
 def test_sync_function_runs_with_its_hooks_in_one_pool_thread(extensions_enabled: None) -> None:
     calls: List[Any] = []
     recording_extension("Threads", calls)
@@ -273,6 +291,7 @@ def test_sync_function_runs_with_its_hooks_in_one_pool_thread(extensions_enabled
     assert len(threads) == 1 and threading.get_ident() not in threads
 
 
+@pytest.mark.contract("C20")
 def test_async_function_runs_with_hooks_inline_on_the_loop_thread(extensions_enabled: None) -> None:
     calls: List[Any] = []
     recording_extension("Loop", calls)
@@ -294,6 +313,7 @@ def test_async_function_runs_with_hooks_inline_on_the_loop_thread(extensions_ena
     assert calls[1][2] == "ok"
 
 
+@pytest.mark.contract("C10")
 def test_load_hooks_run_function_level_then_app_level_with_two_arguments(
     extensions_enabled: None, func_extension_root: Any
 ) -> None:
@@ -307,6 +327,7 @@ def test_load_hooks_run_function_level_then_app_level_with_two_arguments(
     ]
 
 
+@pytest.mark.contract("C10")
 def test_load_hooks_are_gated_too() -> None:
     calls: List[Any] = []
     recording_extension("Loader", calls)
@@ -314,6 +335,7 @@ def test_load_hooks_are_gated_too() -> None:
     assert calls == []
 
 
+@pytest.mark.contract("C5")
 def test_function_level_extension_matches_function_name_case_insensitively(
     extensions_enabled: None, func_extension_root: Any
 ) -> None:
@@ -325,6 +347,7 @@ def test_function_level_extension_matches_function_name_case_insensitively(
     assert calls[0][1] == "azure_functions_worker.extension._FuncRecorder"
 
 
+@pytest.mark.contract("C5")
 def test_function_level_extension_never_matches_in_v2_model(
     extensions_enabled: None, func_extension_root: Any
 ) -> None:
@@ -338,12 +361,14 @@ def test_function_level_extension_never_matches_in_v2_model(
     )
 
 
+@pytest.mark.contract("C2")
 def test_app_extensions_cannot_be_instantiated() -> None:
     ext = recording_extension("Static", [])
     with pytest.raises(FunctionExtensionException, match="should not beinstantiable"):
         ext()
 
 
+@pytest.mark.contract("C4")
 def test_every_extension_lands_in_all_three_app_hook_lists() -> None:
     class OnlyPre(AppExtensionBase):
         @classmethod
@@ -356,6 +381,7 @@ def test_every_extension_lands_in_all_three_app_hook_lists() -> None:
         assert [h.ext_name for h in hook_list] == ["OnlyPre"]
 
 
+@pytest.mark.contract("C1", "C3")
 def test_framework_base_class_is_not_registered_but_subclasses_are() -> None:
     class Mine(WorkerExtension):
         pass
@@ -365,6 +391,7 @@ def test_framework_base_class_is_not_registered_but_subclasses_are() -> None:
     assert "WorkerExtension" not in ExtensionMeta.get_registered_extensions_json()
 
 
+@pytest.mark.contract("C3")
 def test_framework_base_defines_no_registration_in_a_fresh_process(tmp_path: Any) -> None:
     import subprocess
     import sys
@@ -378,6 +405,35 @@ def test_framework_base_defines_no_registration_in_a_fresh_process(tmp_path: Any
     assert json.loads(out.stdout) == {}
 
 
+@pytest.mark.contract("C21")
+def test_pre_hook_function_and_post_hook_share_one_context_object(
+    extensions_enabled: None,
+) -> None:
+    seen: List[Any] = []
+
+    class Stash(AppExtensionBase):
+        @classmethod
+        def pre_invocation_app_level(
+            cls, logger: Any, context: Any, func_args: Any, *a: Any, **k: Any
+        ) -> None:
+            context.stashed = "from pre"
+
+        @classmethod
+        def post_invocation_app_level(
+            cls, logger: Any, context: Any, func_args: Any, ret: Any, *a: Any, **k: Any
+        ) -> None:
+            seen.append((context, context.stashed))
+
+    def main(context: Any) -> Any:
+        return context
+
+    context = make_context("f")
+    returned = Dispatcher().invoke(main, {"context": context}, context)
+    assert returned is context
+    assert seen == [(context, "from pre")]
+
+
+@pytest.mark.contract("C7")
 def test_function_is_called_directly_when_extensions_disabled() -> None:
     calls: List[Any] = []
     recording_extension("Off", calls)
@@ -389,3 +445,34 @@ def test_function_is_called_directly_when_extensions_disabled() -> None:
     )
     assert calls == []
     assert os.environ.get("PYTHON_ENABLE_WORKER_EXTENSIONS") is None
+
+
+CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "worker-contract.md"
+
+
+def contract_points() -> Set[str]:
+    """The points docs/worker-contract.md states, as it numbers them (``- **C7** ...``)."""
+    return set(re.findall(r"^- \*\*(C\d+)\*\* ", CONTRACT.read_text(encoding="utf-8"), re.M))
+
+
+def test_every_test_here_names_a_point_the_contract_states() -> None:
+    points = contract_points()
+    assert len(points) >= 30, "docs/worker-contract.md lost its numbered points"
+    tests = {
+        name: value
+        for name, value in globals().items()
+        if name.startswith("test_")
+        and name != "test_every_test_here_names_a_point_the_contract_states"
+    }
+    assert tests
+    for name, test in tests.items():
+        named = [
+            point
+            for mark in getattr(test, "pytestmark", [])
+            if mark.name == "contract"
+            for point in mark.args
+        ]
+        assert named, f"{name} names no point of docs/worker-contract.md"
+        assert set(named) <= points, (
+            f"{name} names {sorted(set(named) - points)}, not in the contract"
+        )

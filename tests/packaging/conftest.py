@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def distribution_dirs() -> List[Path]:
-    """The framework (repository root) and every ``extensions/*`` distribution, by glob."""
-    return [ROOT, *sorted(p.parent for p in ROOT.glob("extensions/*/setup.py"))]
+    """The framework (repository root) and every ``extensions/*`` distribution, by glob
+    (``extensions/_template`` is what a new extension copies, never published)."""
+    found = (p.parent for p in ROOT.glob("extensions/*/pyproject.toml"))
+    return [ROOT, *sorted(d for d in found if not d.name.startswith("_"))]
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -66,11 +67,56 @@ def test_metadata_is_complete(built_distributions: Dict[str, List[Path]]) -> Non
         requires = [r for r in meta.get_all("Requires-Dist") or [] if "extra ==" not in r]
         assert any(r.startswith("azure-functions") for r in requires), name
         for requirement in requires:
+            if "~=" in requirement:  # a compatible-release range is bounded both ways
+                continue
             assert "<" in requirement, f"{name}: {requirement!r} has no upper bound"
             assert ">" in requirement, f"{name}: {requirement!r} has no lower bound"
+        urls = dict(url.split(", ", 1) for url in meta.get_all("Project-URL") or [])
+        assert urls.get("Source", "").startswith("https://"), (name, urls)
+        assert urls.get("Issues", "").startswith("https://"), (name, urls)
         with zipfile.ZipFile(_wheel(files)) as archive:
             assert any(n.endswith("/py.typed") for n in archive.namelist()), name
             assert not any(n.startswith(("tests/", "samples/")) for n in archive.namelist()), name
+
+
+def test_every_sdist_and_wheel_carries_the_licence(
+    built_distributions: Dict[str, List[Path]],
+) -> None:
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License"), "the LICENSE file says what the metadata says"
+    for name, files in built_distributions.items():
+        sdist = next(f for f in files if f.name.endswith(".tar.gz"))
+        with tarfile.open(sdist) as archive:
+            member = archive.extractfile(f"{sdist.name[: -len('.tar.gz')]}/LICENSE")
+            assert member is not None, name
+            assert member.read().decode("utf-8") == licence, f"{name}: sdist LICENSE differs"
+        with zipfile.ZipFile(_wheel(files)) as archive:
+            found = [n for n in archive.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+            assert len(found) == 1, (name, archive.namelist())
+            assert archive.read(found[0]).decode("utf-8") == licence, name
+        assert _metadata(_wheel(files)).get_all("License-File") == ["LICENSE"], name
+
+
+def test_framework_metadata_publishes_no_development_extra(
+    built_distributions: Dict[str, List[Path]],
+) -> None:
+    meta = _metadata(_wheel(built_distributions[ROOT.name]))
+    assert meta["Name"] == "python-worker-extension-framework"
+    assert sorted(meta.get_all("Provides-Extra") or []) == ["host", "testing"]
+
+
+def test_extensions_pin_the_framework_to_a_compatible_release(
+    built_distributions: Dict[str, List[Path]],
+) -> None:
+    framework = _metadata(_wheel(built_distributions[ROOT.name]))["Version"]
+    major, minor, _ = framework.split(".")
+    wanted = re.compile(rf"python-worker-extension-framework(\[\w+\])?~={major}\.{minor}\.0(;|$)")
+    extensions = {k: v for k, v in built_distributions.items() if k != ROOT.name}
+    assert extensions, "no extension was built"
+    for name, files in extensions.items():
+        requires = _metadata(_wheel(files)).get_all("Requires-Dist") or []
+        pins = [r for r in requires if r.startswith("python-worker-extension-framework")]
+        assert pins and all(wanted.match(r) for r in pins), (name, pins, wanted.pattern)
 
 
 @pytest.mark.skipif(os.environ.get("SKIP_FRESH_VENV") == "1", reason="SKIP_FRESH_VENV=1")

@@ -7,11 +7,18 @@ function (also the operation name), the cloud role is the function app, and an
 exception's stack arrives in the field meant for text (``stack``), not ``parsedStack``,
 which must be a list of frames. A bounded ``flush(timeout)`` waits for the exporter's
 worker to send everything queued before it.
+
+``opencensus.ext.azure`` logs a line for every failed send and retry (ten in half a
+second when the endpoint is down); those lines are let through at most once a minute,
+the next one saying how many were held back, as our own export errors are.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
+import threading
+import time
 import warnings
 from typing import Any, Callable, Optional, Sequence
 
@@ -20,12 +27,64 @@ from opencensus.trace.span_data import SpanData
 from python_worker_extension_framework.toolkit import ExtensionConfigError
 
 from .attributes import FAAS_NAME, STACKTRACE
-from .exporters import Counters, flush_worker_queue
+from .exporters import ERROR_LOG_INTERVAL_SECONDS, Counters, flush_worker_queue
 from .options import Plan
 
 ROLE_TAG = "ai.cloud.role"
 OPERATION_NAME_TAG = "ai.operation.name"
 _SUCCESS = 0  # opencensus.ext.azure.common.transport.TransportStatusCode.SUCCESS
+# The modules of opencensus.ext.azure that log about sending (each has its own logger).
+LIBRARY_LOGGERS = (
+    "opencensus.ext.azure.common",
+    "opencensus.ext.azure.common.transport",
+    "opencensus.ext.azure.common.storage",
+    "opencensus.ext.azure.common.processor",
+    "opencensus.ext.azure.trace_exporter",
+)
+
+
+class OncePerMinute(logging.Filter):
+    """Lets one warning-or-worse record through per ``interval`` seconds (all the
+    library's loggers together) and counts the others; lower levels pass untouched."""
+
+    def __init__(
+        self,
+        interval: float = ERROR_LOG_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.interval = interval
+        self.clock = clock
+        self.held_back = 0
+        self._last: Optional[float] = None
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        with self._lock:
+            now = self.clock()
+            if self._last is not None and now - self._last < self.interval:
+                self.held_back += 1
+                return False
+            self._last = now
+            held, self.held_back = self.held_back, 0
+        suffix = f"; {held} similar line(s) held back" if held else ""
+        record.msg = (
+            f"{record.msg} (Azure Monitor exporter{suffix}; its lines appear at most once a minute)"
+        )
+        return True
+
+
+LIBRARY_LOG_FILTER = OncePerMinute()
+
+
+def quiet_library_logs(log_filter: logging.Filter = LIBRARY_LOG_FILTER) -> None:
+    """Put ``log_filter`` on each of ``opencensus.ext.azure``'s loggers (once)."""
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if log_filter not in logger.filters:
+            logger.addFilter(log_filter)
 
 
 def shape_envelope(cloud_role: Optional[str]) -> Callable[[Any], bool]:
@@ -74,6 +133,7 @@ class AzureMonitorExporter(Exporter):  # type: ignore[misc]
             from opencensus.ext.azure.trace_exporter import AzureExporter
 
         self.counters = counters or Counters()
+        quiet_library_logs()
         options = plan.azure_exporter_options()
         try:
             # Checked before AzureExporter() runs: it starts its sending thread before

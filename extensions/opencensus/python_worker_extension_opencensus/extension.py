@@ -18,7 +18,6 @@ Per invocation, on the thread that runs it:
 from __future__ import annotations
 
 import contextlib
-import logging
 import weakref
 from typing import Any, ClassVar, Dict, Optional, Set
 
@@ -51,7 +50,7 @@ from .exporters import (
     NoopExporter,
     SafeExporter,
 )
-from .options import OPTIONS, Plan, choose_exporter
+from .options import OPTIONS, Plan
 
 CLOSE_TIMEOUT_SECONDS = 1.0  # when configure() or reset() replaces an exporter
 DEFAULT_FLUSH_SECONDS = 5.0
@@ -96,15 +95,15 @@ class OpenCensusExtension(WorkerExtension):
         with context.tracer.span("parent"):
             ...
 
-    Options (``configure()`` checks them all and raises naming the bad one; app settings
-    apply when an option is not passed): ``connection_string``
-    (``APPLICATIONINSIGHTS_CONNECTION_STRING``), ``exporter`` (``'azure'``, ``'jsonl'``,
-    ``'console'``, ``'none'`` or an exporter object), ``jsonl_path``, ``sampling_rate``,
-    ``honor_unsampled_parent``, ``cloud_role_name`` (``WEBSITE_SITE_NAME``),
-    ``trace_requests``, ``redact_query_params``, ``queue_capacity``, ``only``/``exclude``,
-    and every keyword option of ``opencensus.ext.azure``'s ``AzureExporter``
-    (``export_interval``, ``enable_local_storage``, ...), passed to it unchanged. Any
-    other name is rejected.
+    Options (``configure()`` checks them all and raises naming the bad one; the app setting
+    ``PYTHON_WORKER_EXTENSION_OPENCENSUS_<NAME>`` applies when an option is not passed):
+    ``connection_string`` (else ``APPLICATIONINSIGHTS_CONNECTION_STRING``), ``exporter``
+    (``'azure'``, ``'jsonl'``, ``'console'``, ``'none'`` or an exporter object),
+    ``jsonl_path``, ``sampling_rate``, ``honor_unsampled_parent``, ``cloud_role_name``
+    (else ``WEBSITE_SITE_NAME``), ``trace_requests``, ``redact_query_params``,
+    ``queue_capacity``, ``only``/``exclude``, and every keyword option of
+    ``opencensus.ext.azure``'s ``AzureExporter`` (``export_interval``,
+    ``enable_local_storage``, ...), passed to it unchanged. Any other name is rejected.
 
     Limitations: the worker runs no post hook for a function that raises, so without the
     framework's error phase the failure is recorded without exception details, when the
@@ -125,13 +124,8 @@ class OpenCensusExtension(WorkerExtension):
     # -- set-up -----------------------------------------------------------------------------
 
     @classmethod
-    def init(cls) -> None:
-        super().init()
-        cls._on_reset()
-
-    @classmethod
     def _on_configure(cls, settings: Settings) -> None:
-        plan = Plan.from_settings(settings, choose_exporter(settings))
+        plan = Plan.from_settings(settings)
         exporter = build_exporter(plan)
         if plan.trace_requests:
             integrations.trace_requests()
@@ -181,24 +175,14 @@ class OpenCensusExtension(WorkerExtension):
     # -- hooks ------------------------------------------------------------------------------
 
     @classmethod
-    def pre_invocation_app_level(
-        cls,
-        logger: logging.Logger,
-        context: Any,
-        func_args: Optional[Dict[str, Any]] = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> None:
-        try:
-            super().pre_invocation_app_level(logger, context, func_args, *args, **kwargs)
-        finally:
-            # Functions call context.tracer.span(...) unconditionally: give excluded ones,
-            # and every one while the extension is inactive, a tracer that does nothing,
-            # and clear whatever an earlier invocation left on this thread.
-            if getattr(context, "tracer", None) is None:
-                tracing.leave()
-                with contextlib.suppress(AttributeError):
-                    context.tracer = tracing.inert_tracer()
+    def _after_pre_invocation(cls, context: Any) -> None:
+        # Functions call context.tracer.span(...) unconditionally: give excluded ones, and
+        # every one while the extension is inactive, a tracer that does nothing, and clear
+        # whatever an earlier invocation left on this thread.
+        if getattr(context, "tracer", None) is None:
+            tracing.leave()
+            with contextlib.suppress(AttributeError):
+                context.tracer = tracing.inert_tracer()
 
     @classmethod
     def _on_pre_invocation(cls, invocation: Invocation) -> None:

@@ -7,6 +7,11 @@ by their exact names (read from the installed ``opencensus-ext-azure``, so a new
 options are accepted too) and hand them to ``AzureExporter`` unchanged; any other name is
 rejected by ``configure()`` with the list of known names, instead of being ignored the way
 ``AzureExporter(**options)`` ignores a typo.
+
+Our own options read the app setting ``PYTHON_WORKER_EXTENSION_OPENCENSUS_`` plus the
+option's name in capitals; the connection string and the cloud role also read the
+platform's own settings (``APPLICATIONINSIGHTS_CONNECTION_STRING``, ``WEBSITE_SITE_NAME``)
+when ours is not set.
 """
 
 from __future__ import annotations
@@ -91,7 +96,8 @@ OWN_OPTIONS = (
         "connection_string",
         str,
         None,
-        env=CONNECTION_STRING_SETTING,
+        env=_app_setting("connection_string"),
+        aliases=(CONNECTION_STRING_SETTING,),
         doc="Application Insights connection string for the Azure Monitor exporter.",
         check=_non_empty,
     ),
@@ -131,7 +137,8 @@ OWN_OPTIONS = (
         "cloud_role_name",
         str,
         None,
-        env=SITE_NAME_SETTING,
+        env=_app_setting("cloud_role_name"),
+        aliases=(SITE_NAME_SETTING,),
         doc="The cloud role (Application Map node); the function app's name by default.",
         check=_non_empty,
     ),
@@ -216,9 +223,10 @@ class Plan:
         return options
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], exporter: Any) -> Plan:
+    def from_settings(cls, settings: Mapping[str, Any]) -> Plan:
+        """Raises ``ExtensionConfigError`` when the settings name nowhere to send spans."""
         return cls(
-            exporter=exporter,
+            exporter=choose_exporter(settings),
             connection_string=settings["connection_string"],
             jsonl_path=settings["jsonl_path"],
             sampling_rate=settings["sampling_rate"],

@@ -3,7 +3,8 @@
 The host gives the worker the caller's ``traceparent`` and ``tracestate``. A valid
 traceparent continues the caller's trace; a malformed one starts a new trace and yields
 the reason, so the extension logs one warning and never forwards the bad value. A
-``tracestate`` is kept only with a valid traceparent and only when it is valid itself.
+``tracestate`` is kept only with a valid traceparent and only when it is valid itself;
+empty list members (``a=1,,b=2``), which the W3C spec allows, are skipped, not an error.
 
 Parsing is the framework's (one regular expression for the common form; the full
 parser, which also says what is wrong, for the rest).
@@ -12,6 +13,7 @@ parser, which also says what is wrong, for the rest).
 from __future__ import annotations
 
 import random
+import re
 from typing import Any, NamedTuple, Optional, Tuple
 
 from opencensus.trace.propagation.tracestate_string_format import TracestateStringFormatter
@@ -20,6 +22,7 @@ from python_worker_extension_framework.toolkit import traceparent as tp
 
 _TRACESTATE_FORMATTER = TracestateStringFormatter()
 MAX_TRACESTATE_LENGTH = 512  # W3C: longer values may be dropped rather than truncated
+_MEMBER_SEPARATOR = re.compile(r"[ \t]*,[ \t]*")
 
 
 class Incoming(NamedTuple):
@@ -56,8 +59,11 @@ def _tracestate(raw: Any) -> Tuple[Optional[Tracestate], Optional[str]]:
         return None, f"tracestate must be a string, got {type(raw).__name__}"
     if len(raw) > MAX_TRACESTATE_LENGTH:
         return None, f"tracestate longer than {MAX_TRACESTATE_LENGTH} characters"
+    members = [member for member in _MEMBER_SEPARATOR.split(raw.strip(" \t")) if member]
+    if not members:
+        return None, None
     try:
-        state = _TRACESTATE_FORMATTER.from_string(raw.strip())
+        state = _TRACESTATE_FORMATTER.from_string(",".join(members))
     except ValueError as exc:
         return None, f"invalid tracestate: {exc}"
     if not state.is_valid():

@@ -1,3 +1,3 @@
-"""Version of the python-worker-extension-opencensus distribution (read by setup.py)."""
+"""Version of python-worker-extension-opencensus; the build reads it without importing."""
 
 VERSION = "0.1.0"

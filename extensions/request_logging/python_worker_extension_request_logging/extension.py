@@ -24,7 +24,7 @@ from python_worker_extension_framework.toolkit.triggers import find_trigger
 
 from . import sampling
 from .formatting import json_line, text_line
-from .options import OPTIONS, Policy
+from .options import OPTIONS, Plan
 from .record import build, ending_of
 
 LOGGER_NAME = "python_worker_extension_request_logging"
@@ -71,15 +71,15 @@ class RequestLoggingExtension(WorkerExtension):
 
     log_name = LOGGER_NAME
     options = OPTIONS
-    _policy: ClassVar[Optional[Policy]] = None
+    _plan: ClassVar[Optional[Plan]] = None
 
     @classmethod
     def _on_configure(cls, settings: Settings) -> None:
-        cls._policy = Policy.from_settings(settings)
+        cls._plan = Plan.from_settings(settings)
 
     @classmethod
     def _on_reset(cls) -> None:
-        cls._policy = None
+        cls._plan = None
 
     @classmethod
     def _on_pre_invocation(cls, invocation: Invocation) -> None:
@@ -96,37 +96,37 @@ class RequestLoggingExtension(WorkerExtension):
     @classmethod
     def _log(cls, invocation: Invocation, result: Any, exception: Optional[BaseException]) -> None:
         ended = time.perf_counter()
-        cls.settings()  # resolves app settings and defaults (and the policy) when unconfigured
-        policy = cls._policy
-        if policy is None:
+        cls.settings()  # resolves app settings and defaults (and the plan) when unconfigured
+        plan = cls._plan
+        if plan is None:
             return
         trigger, value = find_trigger(invocation.func_args)
         request = value if trigger == "http" else None
         ending = ending_of(request, result, exception, invocation.func_args)
-        level = policy.levels[ending.outcome]
+        level = plan.levels[ending.outcome]
         if not cls.log.isEnabledFor(level):
             return
         url: Tuple[str, str] = ("", "")
         if request is not None:
             parts = urlsplit(request.url)
             url = (parts.path, parts.query)
-            if policy.excluded_path is not None and policy.excluded_path(parts.path):
+            if plan.excluded_path is not None and plan.excluded_path(parts.path):
                 return
         # Parsed once: the record's trace id and the "context" sampling mode both need it.
         context_parent, _ = traceparent.parse(traceparent.header_of(invocation.context))
         trace_id = context_parent.trace_id if context_parent is not None else None
         succeeded = ending.outcome == "success"
         if not sampling.keep(
-            succeeded, policy.trace_sampling, policy.sample_rate, request, context_parent
+            succeeded, plan.trace_sampling, plan.sample_rate, request, context_parent
         ):
             return
         started = invocation.data.get(_STARTED)
         duration_ms = round((ended - started) * 1000.0, 3) if started is not None else None
         try:
             record = build(
-                invocation, policy, trigger, request, url, ending, exception, duration_ms, trace_id
+                invocation, plan, trigger, request, url, ending, exception, duration_ms, trace_id
             )
-            message = json_line(record) if policy.json else text_line(record)
+            message = json_line(record) if plan.json else text_line(record)
         except Exception as exc:  # never let a request's content break or leak through
             cls.log.error(
                 "request record for %s (invocation %s) could not be built: %s",

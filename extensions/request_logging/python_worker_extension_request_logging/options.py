@@ -1,7 +1,10 @@
-"""The extension's options, their checks, and the ``Policy`` compiled from them.
+"""The extension's options, their checks, and the ``Plan`` compiled from them.
 
-Every check runs in ``configure()`` (or when the app settings are first read), so a bad
-value fails at import time with a message naming the option, not on the first request.
+Every option with an app setting reads ``PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_`` plus the
+option's name in capitals; the names of the first release (``REQUEST_LOGGING_*``) stay
+working as aliases, and the new name wins when both are set. Every check runs in
+``configure()`` (or when the app settings are first read), so a bad value fails at import
+time with a message naming the option, not on the first request.
 """
 
 from __future__ import annotations
@@ -18,10 +21,21 @@ from python_worker_extension_framework.toolkit import Option
 from .redaction import SecretNames
 from .sampling import TRACE_SAMPLING_MODES
 
+APP_SETTING_PREFIX = "PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_"
+LEGACY_APP_SETTING_PREFIX = "REQUEST_LOGGING_"
 FORMATS = ("text", "json")
 OUTCOMES = ("success", "client_error", "server_error", "exception")
 MAX_BODY_CHARS_LIMIT = 65536
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _app_setting(option_name: str) -> str:
+    return APP_SETTING_PREFIX + option_name.upper()
+
+
+def _first_release_name(option_name: str) -> Tuple[str]:
+    """The name the first release read this option from, kept working as an alias."""
+    return (LEGACY_APP_SETTING_PREFIX + option_name.upper(),)
 
 
 def _choice(allowed: Tuple[str, ...]) -> Callable[[str], str]:
@@ -87,7 +101,8 @@ OPTIONS = (
         "format",
         str,
         "text",
-        env="REQUEST_LOGGING_FORMAT",
+        env=_app_setting("format"),
+        aliases=_first_release_name("format"),
         doc="'text' (one access-log line) or 'json' (one JSON object per record).",
         check=_choice(FORMATS),
     ),
@@ -95,7 +110,8 @@ OPTIONS = (
         "sample_rate",
         float,
         1.0,
-        env="REQUEST_LOGGING_SAMPLE_RATE",
+        env=_app_setting("sample_rate"),
+        aliases=_first_release_name("sample_rate"),
         doc="Fraction of successful invocations logged; failures are always logged.",
         check=_rate,
     ),
@@ -103,7 +119,8 @@ OPTIONS = (
         "trace_sampling",
         str,
         "request",
-        env="REQUEST_LOGGING_TRACE_SAMPLING",
+        env=_app_setting("trace_sampling"),
+        aliases=_first_release_name("trace_sampling"),
         doc="Whose traceparent sampled flag overrides sample_rate: 'request', 'context', 'off'.",
         check=_choice(TRACE_SAMPLING_MODES),
     ),
@@ -127,7 +144,8 @@ OPTIONS = (
         "exclude_paths",
         (tuple, list, str),
         (),
-        env="REQUEST_LOGGING_EXCLUDE_PATHS",
+        env=_app_setting("exclude_paths"),
+        aliases=_first_release_name("exclude_paths"),
         doc="URL paths never logged ('/api/health', wildcards: '/api/internal/*').",
         check=_paths,
     ),
@@ -135,7 +153,8 @@ OPTIONS = (
         "log_headers",
         (tuple, list, set, frozenset, str),
         frozenset(),
-        env="REQUEST_LOGGING_HEADERS",
+        env=_app_setting("log_headers"),
+        aliases=_first_release_name("headers"),
         doc="Allow-list of request and response headers to log; secret ones stay masked.",
         check=_header_allow_list,
     ),
@@ -143,14 +162,16 @@ OPTIONS = (
         "log_body",
         bool,
         False,
-        env="REQUEST_LOGGING_LOG_BODY",
+        env=_app_setting("log_body"),
+        aliases=_first_release_name("log_body"),
         doc="Log redacted request and response bodies, capped at max_body_chars.",
     ),
     Option(
         "max_body_chars",
         int,
         1024,
-        env="REQUEST_LOGGING_MAX_BODY_CHARS",
+        env=_app_setting("max_body_chars"),
+        aliases=_first_release_name("max_body_chars"),
         doc=f"Cap on each logged body, 1 to {MAX_BODY_CHARS_LIMIT} characters.",
         check=_body_cap,
     ),
@@ -158,7 +179,8 @@ OPTIONS = (
         "redact_names",
         (tuple, list, set, frozenset, str),
         (),
-        env="REQUEST_LOGGING_REDACT_NAMES",
+        env=_app_setting("redact_names"),
+        aliases=_first_release_name("redact_names"),
         doc="More query, header, form and JSON key names to mask (added to the built-ins).",
         check=_strings,
     ),
@@ -183,7 +205,7 @@ def _normal_path(path: str) -> str:
 
 
 @dataclass(frozen=True)
-class Policy:
+class Plan:
     """The settings in the form the hot path uses them, built once per ``configure()``."""
 
     json: bool
@@ -197,7 +219,7 @@ class Policy:
     names: SecretNames
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Policy:
+    def from_settings(cls, settings: Mapping[str, Any]) -> Plan:
         return cls(
             json=settings["format"] == "json",
             sample_rate=settings["sample_rate"],

@@ -23,7 +23,7 @@ from .http_fields import (
     route_and_path,
     status_of,
 )
-from .options import Policy
+from .options import Plan
 from .redaction import Findings
 
 # Always present, in this order (``null`` when not applicable).
@@ -102,7 +102,7 @@ def exception_name(exception: BaseException) -> str:
 
 def build(
     invocation: Invocation,
-    policy: Policy,
+    plan: Plan,
     trigger: str,
     request: Optional[func.HttpRequest],
     url: Tuple[str, str],
@@ -138,7 +138,7 @@ def build(
         return record
 
     findings = Findings()
-    names = policy.names
+    names = plan.names
     route_params = request.route_params or {}
     if route_params:
         names.route_params(route_params, findings)
@@ -171,8 +171,8 @@ def build(
     }
     if attempt is not None:
         record[ATTEMPT_KEY] = attempt
-    if policy.header_allow or policy.log_body:
-        _add_optional(record, policy, request, headers, body, ending, findings)
+    if plan.header_allow or plan.log_body:
+        _add_optional(record, plan, request, headers, body, ending, findings)
     if findings:
         _scrub_everywhere(record, findings)
     return record
@@ -180,7 +180,7 @@ def build(
 
 def _add_optional(
     record: Dict[str, Any],
-    policy: Policy,
+    plan: Plan,
     request: func.HttpRequest,
     headers: Mapping[str, str],
     body: bytes,
@@ -189,21 +189,21 @@ def _add_optional(
 ) -> None:
     """Headers (``log_headers``) and bodies (``log_body``): every secret header's value is
     remembered first, logged or not, so an echo of it in another field is masked too."""
-    names = policy.names
+    names = plan.names
     response_headers = (
         ending.response.headers if isinstance(ending.response, func.HttpResponse) else {}
     )
     names.collect_headers(headers, findings)
     names.collect_headers(response_headers, findings)
-    if policy.header_allow:
+    if plan.header_allow:
         record["request_headers"] = names.headers(
-            headers, policy.header_allow, findings, MAX_HEADER_CHARS
+            headers, plan.header_allow, findings, MAX_HEADER_CHARS
         )
         record["response_headers"] = names.headers(
-            response_headers, policy.header_allow, findings, MAX_HEADER_CHARS
+            response_headers, plan.header_allow, findings, MAX_HEADER_CHARS
         )
-    if policy.log_body:
-        limit = policy.max_body_chars
+    if plan.log_body:
+        limit = plan.max_body_chars
         content_type = mimetype_of(header(headers, "content-type"))
         record["request_body"] = excerpt(body, content_type, limit, names, findings)
         response_body, response_type = body_of(ending.response)

@@ -1,3 +1,3 @@
-"""Version of the python-worker-extension-request-logging distribution (read by setup.py)."""
+"""Version of python-worker-extension-request-logging; the build reads it without importing."""
 
 VERSION = "0.1.0"

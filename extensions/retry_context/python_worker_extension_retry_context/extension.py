@@ -11,20 +11,21 @@ traceback and never change the invocation's outcome.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, ClassVar, Optional
 
-from python_worker_extension_framework.toolkit import Invocation, WorkerExtension
+from python_worker_extension_framework.toolkit import Invocation, Settings, WorkerExtension
 from python_worker_extension_framework.toolkit import invocation_state as state
 from python_worker_extension_framework.toolkit.facts import publish_retry_facts, retry_facts
 
 from .info import RetryInfo, retry_info_from
-from .options import OPTIONS
+from .options import OPTIONS, Plan
 
 LOGGER_NAME = "python_worker_extension_retry_context"
 RETRY_LOG_FORMAT = "Retry %d of %s for '%s'"
 FAILURE_SUFFIX = " after %s"
 FIRST_ATTEMPT_LOG_FORMAT = "Attempt 1 of %s for '%s'"
 UNLIMITED_TEXT = "unlimited"
+_DEFAULT_PLAN = Plan()
 
 # Kept on the context once on_final_failure ran, so a second error phase for the same
 # invocation (a wrapped function inside an enclosing dispatcher) cannot call it again.
@@ -63,6 +64,15 @@ class RetryContextExtension(WorkerExtension):
 
     log_name = LOGGER_NAME
     options = OPTIONS
+    _plan: ClassVar[Optional[Plan]] = None
+
+    @classmethod
+    def _on_configure(cls, settings: Settings) -> None:
+        cls._plan = Plan.from_settings(settings)
+
+    @classmethod
+    def _on_reset(cls) -> None:
+        cls._plan = None
 
     @classmethod
     def current(cls, context: Any) -> RetryInfo:
@@ -78,18 +88,17 @@ class RetryContextExtension(WorkerExtension):
         context = invocation.context
         info = retry_info_from(_retry_context(context))
         publish_retry_facts(context, info)
-        settings = cls.settings()
+        plan = cls._plan or _DEFAULT_PLAN
         if info.is_retry:
             cls._log_retry(invocation.function_name, info)
-            callback: Optional[Callable[..., Any]] = settings["on_retry"]
-            if callback is not None:
-                cls._run_callback("on_retry", callback, invocation, info, info, context)
-        elif settings["log_first_attempt"]:
+            if plan.on_retry is not None:
+                cls._run_callback("on_retry", plan.on_retry, invocation, info, info, context)
+        elif plan.log_first_attempt:
             cls.log.info(FIRST_ATTEMPT_LOG_FORMAT, _limit_text(info), invocation.function_name)
 
     @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
-        callback: Optional[Callable[..., Any]] = cls.settings()["on_final_failure"]
+        callback = (cls._plan or _DEFAULT_PLAN).on_final_failure
         if callback is None:
             return
         context = invocation.context

@@ -1,18 +1,25 @@
-"""The retry-context extension's options and their checks.
+"""The retry-context extension's options, their checks, and the ``Plan`` compiled from them.
 
-The callbacks are checked when ``configure()`` runs: each must be callable with the
-arguments the extension passes, so a wrong signature fails at import, not on the first
-retry in production.
+``log_first_attempt`` can also come from the app setting
+``PYTHON_WORKER_EXTENSION_RETRY_CONTEXT_LOG_FIRST_ATTEMPT``; the callbacks cannot. The
+callbacks are checked when ``configure()`` runs: each must be callable with the arguments
+the extension passes, so a wrong signature fails at import, not on the first retry in
+production.
 """
 
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
 
 from python_worker_extension_framework.toolkit import Option
 
 APP_SETTING_PREFIX = "PYTHON_WORKER_EXTENSION_RETRY_CONTEXT_"
+
+
+def _app_setting(option_name: str) -> str:
+    return APP_SETTING_PREFIX + option_name.upper()
 
 
 def _callback(*parameters: str) -> Callable[[Any], Any]:
@@ -64,7 +71,24 @@ OPTIONS = (
         "log_first_attempt",
         bool,
         False,
-        env=APP_SETTING_PREFIX + "LOG_FIRST_ATTEMPT",
+        env=_app_setting("log_first_attempt"),
         doc="Also log a line for first attempts (every invocation's first try).",
     ),
 )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The settings in the form the hooks use them, built once per ``configure()``."""
+
+    on_retry: Optional[Callable[..., Any]] = None
+    on_final_failure: Optional[Callable[..., Any]] = None
+    log_first_attempt: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> Plan:
+        return cls(
+            on_retry=settings["on_retry"],
+            on_final_failure=settings["on_final_failure"],
+            log_first_attempt=settings["log_first_attempt"],
+        )

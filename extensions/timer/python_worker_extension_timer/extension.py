@@ -9,10 +9,11 @@ reports them in the HTTP response; the framework's error phase logs failures too
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from typing import Any, ClassVar, Optional
 
-from python_worker_extension_framework.toolkit import Invocation, Settings, WorkerExtension
+from python_worker_extension_framework.toolkit import Invocation, Settings, WorkerExtension, logs
 
 from .options import OPTIONS, Plan
 from .response import find_response, report
@@ -72,7 +73,13 @@ class TimerExtension(WorkerExtension):
         if seconds is None:
             return
         plan = cls._plan or _DEFAULT_PLAN
-        cls.log.log(_level(plan, seconds), LOG_FORMAT, invocation.function_name, seconds)
+        logs.emit(
+            cls.log,
+            _level(plan, seconds),
+            LOG_FORMAT,
+            (invocation.function_name, seconds),
+            sys._getframe(),
+        )
         if plan.touches_response:
             response = find_response(result, invocation.func_args)
             if response is not None:
@@ -84,12 +91,12 @@ class TimerExtension(WorkerExtension):
         if seconds is None:
             return
         plan = cls._plan or _DEFAULT_PLAN
-        cls.log.log(
+        logs.emit(
+            cls.log,
             _level(plan, seconds),
             ERROR_LOG_FORMAT,
-            invocation.function_name,
-            seconds,
-            type(exception).__name__,
+            (invocation.function_name, seconds, type(exception).__name__),
+            sys._getframe(),
         )
 
 

@@ -49,8 +49,7 @@ def find_response(result: Any, func_args: Mapping[str, Any]) -> Optional[HttpRes
 def report(response: HttpResponse, seconds: float, plan: Plan) -> None:
     """Apply the plan to one response: body suffix and headers."""
     if plan.append_to_http_response:
-        if http.body_can_grow(response):
-            http.append_text(response, suffix(seconds))
+        http.append_text_if_body_can_grow(response, suffix(seconds))
         http.set_header(response, ELAPSED_HEADER, str(seconds))
     if plan.server_timing_metric is not None:
         http.add_header_value(

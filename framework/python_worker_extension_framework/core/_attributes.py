@@ -9,9 +9,9 @@ per-invocation state lives there, and every attribute is named here, once:
 ========================================  ==========================================================
 attribute                                 what it holds, who writes it
 ========================================  ==========================================================
-``_python_worker_extension_state``        ``{owner: value}``: each extension's per-invocation
-                                          state (``put``/``get``/``pop``); the base class keeps
-                                          its ``Invocation`` there between the pre and post hook
+``_python_worker_extension_state.<owner>``  each extension's per-invocation state, one
+                                          attribute per owner (``put``/``get``/``pop``); the base
+                                          class keeps its ``Invocation`` there between hooks
 ``_python_worker_extension_error_phase``  ``id()`` of the exception the error phase handled, so
                                           an enclosing dispatcher does not run it a second time
 ``_python_worker_extension_worker_ran``   ``True`` from the wrapper's marker extension: the
@@ -29,9 +29,9 @@ context that refuses attributes) are ignored: the invocation runs without that s
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
-STATE = "_python_worker_extension_state"
+STATE = "_python_worker_extension_state."  # followed by the owner's name
 ERROR_PHASE = "_python_worker_extension_error_phase"
 WORKER_RAN = "_python_worker_extension_worker_ran"
 RETRY_INFO = "retry_info"
@@ -57,33 +57,30 @@ def _delete(context: Any, name: str) -> None:
 
 def put(context: Any, owner: str, value: Any) -> None:
     """Keep ``value`` for ``owner`` (an extension's name) on this invocation."""
-    store: Optional[Dict[str, Any]] = getattr(context, STATE, None)
-    if store is None:
-        store = {}
-        _set(context, STATE, store)
-    store[owner] = value
+    _set(context, STATE + owner, value)
 
 
 def get(context: Any, owner: str) -> Any:
     """What ``owner`` kept on this invocation, or ``None``."""
-    store: Optional[Dict[str, Any]] = getattr(context, STATE, None)
-    return None if store is None else store.get(owner)
+    return getattr(context, STATE + owner, None)
 
 
 def pop(context: Any, owner: str) -> Any:
-    """Take ``owner``'s value off the invocation (``None`` if absent); the store goes when empty."""
-    store: Optional[Dict[str, Any]] = getattr(context, STATE, None)
-    if store is None:
-        return None
-    value = store.pop(owner, None)
-    if not store:
-        _delete(context, STATE)
-    return value
+    """Take ``owner``'s value off the invocation (``None`` if absent)."""
+    try:
+        return vars(context).pop(STATE + owner, None)
+    except TypeError:  # a context without ``__dict__`` (slots): the slower general path
+        value = getattr(context, STATE + owner, None)
+        _delete(context, STATE + owner)
+        return value
 
 
 def owners(context: Any) -> Dict[str, Any]:
-    """A copy of everything kept on this invocation (for tests and diagnostics)."""
-    return dict(getattr(context, STATE, None) or {})
+    """Everything kept on this invocation, by owner (for tests and diagnostics)."""
+    attributes = getattr(context, "__dict__", {})
+    return {
+        name[len(STATE) :]: value for name, value in attributes.items() if name.startswith(STATE)
+    }
 
 
 # -- the framework's marks ------------------------------------------------------------------

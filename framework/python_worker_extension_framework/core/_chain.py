@@ -11,7 +11,8 @@ from ..toolkit._base import WorkerExtension
 from . import _registry as registry
 from .hooks import APP_HOOKS, FUNCTION_HOOKS
 
-_SDK_BASES = (AppExtensionBase, FuncExtensionBase, WorkerExtension, object)
+# Classes whose hook methods are plumbing, not the extension author's: the SDK's bases and ours.
+_NOT_THE_AUTHORS = (AppExtensionBase, FuncExtensionBase, WorkerExtension, object)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def _defined_hooks(owner: Any, app_level: bool) -> List[str]:
     return [
         spec.name
         for spec in specs
-        if any(spec.name in vars(k) for k in cls.__mro__ if k not in _SDK_BASES)
+        if any(spec.name in vars(k) for k in cls.__mro__ if k not in _NOT_THE_AUTHORS)
     ]
 
 

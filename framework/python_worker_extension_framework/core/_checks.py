@@ -2,9 +2,9 @@
 
 The worker calls hooks without awaiting them, with fixed positional arguments, and only
 by their exact names, so an ``async def`` hook, a hook that cannot take those arguments,
-or a misspelled hook name silently does nothing in Azure. These checks find such
-mistakes when the class is defined (for classes built on the framework's base) or when
-the framework first reads the registry (for any other extension).
+or a misspelled hook name silently does nothing in Azure. ``WorkerExtension``'s metaclass
+runs these checks when a subclass is defined, so the mistake is named at import.
+``problems_of`` also takes any other extension class, for tools that inspect an app.
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
-"""A read-only view of the worker's extension registry, ``azure.functions.ExtensionMeta``.
+"""A view of the worker's extension registry, ``azure.functions.ExtensionMeta``.
 
 The framework never keeps a registry of its own: reading ``ExtensionMeta`` means any
 extension, ours or a third party's, is seen exactly as the worker sees it. The view also
 finds the framework's error hooks, which ``ExtensionMeta`` does not collect, on the same
-registered classes and instances, and it can snapshot and restore the process-global
-registry so tests stay isolated.
+registered classes and instances. It writes to the registry in one case only: tests
+snapshot, clear and restore the process-global registry so they stay isolated.
 """
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Dict, List, NamedTuple, Sequence
 
 from azure.functions import ExtensionMeta
 
@@ -111,11 +111,3 @@ def clear_registry() -> None:
     ExtensionMeta._func_exts = {}
     ExtensionMeta._app_exts = None
     ExtensionMeta._info = {}
-
-
-def registered_names(function_name: Optional[str] = None) -> List[str]:
-    """Names of the app-level extensions, then those bound to ``function_name``."""
-    names = [cls.__name__ for cls in app_extensions()]
-    if function_name is not None:
-        names += [type(ext).__name__ for ext in function_extensions(function_name)]
-    return names

@@ -2,5 +2,8 @@
 
 ``funcext start APP_DIR`` (see ``cli.py``); the pieces are usable on their own: ``loader``
 imports an app as the worker does, ``runtime.FunctionHost`` invokes its functions through
-the dispatcher, ``asgi.HostApp`` serves them.
+the dispatcher, ``asgi.HostApp`` serves them. What ``func start`` users expect beyond that
+lives beside them: ``core_tools`` (the ``Host`` section, connection strings),
+``start_options`` (its flags), ``cors``, ``timers`` with ``ncrontab``, ``system_logs``, and
+``check`` (``funcext check``, the pre-deploy check).
 """

@@ -28,14 +28,22 @@ class AdminRequestError(ValueError):
 
 
 def parse_admin_body(body: bytes) -> Any:
-    """The ``input`` of ``{"input": ...}``; an empty body means no input."""
+    """The ``input`` of ``{"input": ...}``; an empty body means no input.
+
+    Every way a body can be unusable is an ``AdminRequestError`` (answered 400 with the
+    reason): not JSON, not UTF-8, numbers too long to convert, nesting too deep for the
+    parser (``RecursionError``)."""
     if not body.strip():
         return None
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
         raise AdminRequestError(
-            f'The body must be JSON such as {{"input": "..."}}: {exc}'
+            'The body is nested too deeply to parse; send JSON such as {"input": "..."}'
+        ) from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digit limits
+        raise AdminRequestError(
+            f'The body must be JSON such as {{"input": "..."}}: {str(exc)[:200]}'
         ) from None
     if not isinstance(data, dict):
         raise AdminRequestError('The body must be a JSON object such as {"input": "..."}')
@@ -64,17 +72,25 @@ async def run_admin_invocation(
     *,
     sleep: Optional[retry_policy.Sleep] = None,
     local_cap: int = retry_policy.DEFAULT_LOCAL_CAP,
+    trigger: Optional[Any] = None,
+    reason: Optional[str] = None,
 ) -> retry_policy.RetryOutcome:
-    """Run ``spec`` with ``input_value`` under its policy; log every step; never raise."""
+    """Run ``spec`` with ``input_value`` under its policy; log every step; never raise.
+
+    ``trigger`` replaces the object built from ``input_value`` (the timer service passes its
+    own ``TimerRequest``); ``reason`` replaces the console's "called via the host APIs".
+    """
     policy = retry_policy_for(spec)
     note = retry_policy.describe_local_cap(policy, local_cap)
     if note:
         log.warning("%s: %s", spec.name, note)
 
     async def invoke_once(retry_context: RetryContext) -> Any:
-        outcome = await host.invoke(
-            spec, trigger_input(spec, input_value), retry_context=retry_context
-        )
+        value = trigger if trigger is not None else trigger_input(spec, input_value)
+        if reason:
+            outcome = await host.invoke(spec, value, retry_context=retry_context, reason=reason)
+        else:
+            outcome = await host.invoke(spec, value, retry_context=retry_context)
         log_outputs(spec, captured_outputs(spec, outcome.arguments, outcome.result))
         if outcome.exception is not None:
             raise outcome.exception

@@ -5,13 +5,22 @@ function does not accept 405 (with ``Allow``), a body over the limit 413, a func
 raises (or returns what its output cannot carry, or runs past ``functionTimeout``) 500 with
 an empty body, the traceback going to the console only. Nothing a request does stops the
 host.
+
+Before any of that, ``guard.py``'s rules refuse (403) a request addressed to a foreign
+``Host`` and a cross-origin browser request to the admin endpoints. A body must arrive
+whole, within ``body_timeout`` seconds: a client that disconnects before its last byte (a
+``Content-Length`` it never fills, a chunked body that breaks off) runs nothing, and one
+too slow gets 408.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import logging
+import threading
 from typing import Any, Awaitable, Callable, List, MutableMapping, Optional, Set, Tuple
 
 from . import console
@@ -24,7 +33,9 @@ from .convert import (
     http_response_value,
     join_headers,
 )
+from .guard import RequestGuard
 from .runtime import FunctionHost, incoming_trace_context
+from .shutdown import ExitDeadline
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -32,20 +43,36 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 ADMIN_PREFIX = "/admin/functions/"
 DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024  # Azure's HTTP request limit
+DEFAULT_BODY_TIMEOUT = 60.0
+_CLOSE = [("connection", "close")]
 log = logging.getLogger(console.LOGGER_NAME)
 
 
 class BodyTooLarge(Exception):
-    pass
+    """More bytes than ``--max-body-size``: answered 413."""
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
+class BodyIncomplete(Exception):
+    """The client went away before its body ended: nothing runs, nothing is answered."""
+
+
+class BodyTimeout(Exception):
+    """The body did not arrive within ``--body-timeout``: answered 408."""
+
+
+async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes:
+    """The whole body, or an exception: a partial body is never returned."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
     chunks: List[bytes] = []
     size = 0
     while True:
-        message = await receive()
+        try:
+            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
+        except asyncio.TimeoutError:
+            raise BodyTimeout() from None
         if message["type"] == "http.disconnect":
-            break
+            raise BodyIncomplete()
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
@@ -82,10 +109,16 @@ class HostApp:
         *,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         shutdown_timeout: float = 10.0,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
+        guard: Optional[RequestGuard] = None,
+        exit_deadline: Optional[ExitDeadline] = None,
     ) -> None:
         self.host = host
         self.max_body_bytes = max_body_bytes
         self.shutdown_timeout = shutdown_timeout
+        self.body_timeout = body_timeout
+        self.guard = guard or RequestGuard()
+        self.exit_deadline = exit_deadline
         self.admin_runs: Set[asyncio.Task[Any]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -95,7 +128,27 @@ class HostApp:
             try:
                 await self._http(scope, receive, send)
             except BodyTooLarge:
-                await _answer(send, 413, b"Request body too large")
+                await _answer(send, 413, b"Request body too large", _CLOSE)
+            except BodyTimeout:
+                message = f"Request body took longer than {self.body_timeout:g}s"
+                await _answer(send, 408, message.encode(), _CLOSE)
+            except BodyIncomplete:
+                log.debug(
+                    "%s %s: the client left before its body ended; nothing ran",
+                    scope.get("method"),
+                    scope.get("path"),
+                )
+            except Exception as exc:  # a host bug: one line and a 500, never a traceback
+                log.error(
+                    "Internal error answering %s %s: %s: %s (--verbose shows the traceback)",
+                    scope.get("method"),
+                    scope.get("path"),
+                    type(exc).__name__,
+                    exc,
+                )
+                log.debug("Traceback of that error", exc_info=True)
+                with contextlib.suppress(Exception):  # the response may have started
+                    await _answer(send, 500, b"", _CLOSE)
         # websockets are not served: uvicorn answers them with 403
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -109,25 +162,61 @@ class HostApp:
                 return
 
     async def stop(self) -> None:
-        """Let running invocations finish (bounded), then let exporters flush."""
+        """Let running invocations finish, then let exporters flush, all within what is left
+        of the exit deadline (``shutdown_timeout`` when there is none), less a moment kept
+        for the process to end."""
+        loop = asyncio.get_running_loop()
+        budget = self.shutdown_timeout
+        if self.exit_deadline is not None and self.exit_deadline.started:
+            budget = self.exit_deadline.remaining()
+        ends = loop.time() + max(budget - min(1.0, budget * 0.1), 0.0)
         running = [task for task in self.admin_runs if not task.done()]
         if running:
-            await asyncio.wait(running, timeout=self.shutdown_timeout)
-        left = await self.host.drain(self.shutdown_timeout)
+            await asyncio.wait(running, timeout=max(ends - loop.time(), 0.0))
+        left = await self.host.drain(max(ends - loop.time(), 0.0))
         if left:
             log.warning("%d invocation(s) still running at shutdown were abandoned", left)
-        await asyncio.get_running_loop().run_in_executor(
-            None, self.host.flush_extensions, self.shutdown_timeout
-        )
+        await self._flush(max(ends - loop.time(), 0.0))
         self.host.close()
+
+    async def _flush(self, timeout: float) -> None:
+        """``flush_extensions`` on a daemon thread, awaited at most ``timeout`` seconds: an
+        exporter stuck on its endpoint must hold neither the loop nor the exit (a thread of
+        the loop's default executor would be joined when the loop closes)."""
+        done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def flush() -> None:
+            try:
+                self.host.flush_extensions(timeout)
+            finally:
+                # Cancelled (and so already done) when the wait below ran out.
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    done.set_result(None)
+
+        threading.Thread(target=flush, name="funcext-flush", daemon=True).start()
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(done), timeout)
+        except asyncio.TimeoutError:
+            log.warning(
+                "Exporters did not finish flushing within %.1fs (--shutdown-timeout); "
+                "what they still hold is dropped",
+                timeout,
+            )
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = str(scope["method"]).upper()
         path = scope.get("path", "/")
         headers = join_headers(list(scope.get("headers") or []))
+        refused = self.guard.host_problem(headers)
+        if refused is None and path.lower().startswith("/admin/"):
+            refused = self.guard.origin_problem(headers)
+        if refused is not None:
+            console.refused(refused)
+            await _answer(send, 403, refused.encode("utf-8", "replace"), _CLOSE)
+            return
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body_bytes:
-            await _answer(send, 413, b"Request body too large")
+            await _answer(send, 413, b"Request body too large", _CLOSE)
             return
         if path.lower().startswith(ADMIN_PREFIX):
             await self._admin(method, path[len(ADMIN_PREFIX) :], receive, send)
@@ -149,7 +238,7 @@ class HostApp:
             await _answer(send, 404)
             return
         spec = match.route.target
-        body = await _read_body(receive, self.max_body_bytes)
+        body = await _read_body(receive, self.max_body_bytes, self.body_timeout)
         request = build_http_request(scope, headers, body, match.params)
         outcome = await self.host.invoke(
             spec, request, trace_context=incoming_trace_context(request.headers)
@@ -175,7 +264,7 @@ class HostApp:
         if spec is None:
             await _answer(send, 404, f"No function named {name!r}".encode())
             return
-        body = await _read_body(receive, self.max_body_bytes)
+        body = await _read_body(receive, self.max_body_bytes, self.body_timeout)
         if spec.is_http:
             url = self.host.url_path(spec)
             await _answer(
@@ -200,4 +289,9 @@ def describe_routes(host: FunctionHost, base_url: str) -> List[str]:
     return lines
 
 
-__all__: List[str] = ["DEFAULT_MAX_BODY_BYTES", "HostApp", "describe_routes"]
+__all__: List[str] = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_MAX_BODY_BYTES",
+    "HostApp",
+    "describe_routes",
+]

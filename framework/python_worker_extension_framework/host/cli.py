@@ -1,7 +1,8 @@
 """``funcext start [APP_DIR]``: run a function app with its extensions on this machine.
 
 Also ``python -m python_worker_extension_framework start [APP_DIR]``. Needs the ``[host]``
-extra (uvicorn).
+extra (uvicorn). ``funcext check [APP_DIR]`` is the pre-deploy check (``check/``);
+``funcext --version`` lists the framework's and the extensions' versions.
 """
 
 from __future__ import annotations
@@ -10,17 +11,28 @@ import argparse
 import ipaddress
 import logging
 import os
+import signal
 import socket
 import sys
-from pathlib import Path
-from typing import List, Optional
+import threading
+from typing import Any, List, Optional, cast
 
-from . import console
+from . import console, start_options
+from .check.command import add_check_command, run_check_command
+from .cors import CorsConfigError
 from .loader import AppLoadError
 from .routing import RouteTemplateError
 from .settings import AppConfigError
+from .shutdown import ExitDeadline
+from .timers import TimerConfigError
 
-DEFAULT_PORT = 7071
+# The same as protocol.DEFAULT_HEADER_TIMEOUT and asgi.DEFAULT_BODY_TIMEOUT: those modules
+# need uvicorn, which this one imports only once it has checked that uvicorn is installed.
+DEFAULT_HEADER_TIMEOUT = 10.0
+DEFAULT_BODY_TIMEOUT = 60.0
+INTERRUPTED_EXIT_CODE = 130
+
+DEFAULT_PORT = start_options.DEFAULT_PORT
 DEFAULT_HOST = "127.0.0.1"
 READY_PREFIX = "Host started:"
 log = logging.getLogger(console.LOGGER_NAME)
@@ -31,22 +43,39 @@ def build_parser() -> argparse.ArgumentParser:
         prog="funcext",
         description="Run an Azure Functions Python app and its worker extensions locally.",
     )
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start", help="serve the app's functions over HTTP")
     start.add_argument(
         "app_dir", nargs="?", default=".", help="the function app folder (default: .)"
     )
     start.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port (default 7071; 0 picks a free one)"
+        "--port",
+        type=int,
+        default=None,
+        help="port (default Host.LocalHttpPort in local.settings.json, else 7071; 0 picks a "
+        "free one)",
     )
     start.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1)")
     start.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow binding to an address other than loopback (the host has no authentication)",
+        help="allow binding to an address other than loopback (the host has no "
+        "authentication). Requests must still name a loopback host, the bound address (any "
+        "IP address when bound to 0.0.0.0 or ::) or a name given with --allow-host",
     )
     start.add_argument(
-        "--verbose", action="store_true", help="debug logs, extensions and hook chains"
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer requests whose Host header is NAME (repeatable; '*' for any). "
+        "Others get 403, so web pages cannot reach the host through DNS rebinding",
+    )
+    start.add_argument(
+        "--verbose",
+        action="store_true",
+        help="debug logs, extensions, hook chains and the lines Azure keeps in its system log",
     )
     start.add_argument(
         "--max-body-size",
@@ -65,9 +94,42 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=10.0,
         metavar="SECONDS",
-        help="how long running invocations and exporters get at shutdown (default 10)",
+        help="the whole exit after Ctrl-C or SIGTERM: running invocations, then exporters; "
+        "the process is ended when it runs out (default 10)",
     )
+    start.add_argument(
+        "--header-timeout",
+        type=float,
+        default=DEFAULT_HEADER_TIMEOUT,
+        metavar="SECONDS",
+        help="a connection's request headers must arrive within this time, else it is "
+        "closed (default 10)",
+    )
+    start.add_argument(
+        "--body-timeout",
+        type=float,
+        default=DEFAULT_BODY_TIMEOUT,
+        metavar="SECONDS",
+        help="a request body must arrive within this time, else 408 (default 60)",
+    )
+    start_options.add_core_tools_options(start)
+    add_check_command(commands)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked (it reads every installed distribution)."""
+
+    def __init__(self, option_strings: List[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, help="print the framework's and extensions' versions"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from .versions import version_text  # importlib.metadata: only when asked
+
+        print(version_text())
+        parser.exit()
 
 
 def _is_loopback(host: str) -> bool:
@@ -98,9 +160,33 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def start(args: argparse.Namespace) -> int:
+def _bad_number(args: argparse.Namespace) -> Optional[str]:
+    """What is wrong with a numeric option, if anything."""
+    for option in ("shutdown_timeout", "header_timeout", "body_timeout"):
+        value = getattr(args, option)
+        if not value > 0:
+            return f"--{option.replace('_', '-')} must be a positive number of seconds, got {value}"
+    if args.max_body_size <= 0:
+        return f"--max-body-size must be a positive number of bytes, got {args.max_body_size}"
+    return None
+
+
+def _stop_during_start_up(signum: int, frame: Any) -> None:
+    """Ctrl-C before the host serves: end the process now. Raising ``KeyboardInterrupt``
+    in the middle of the app's imports can land inside the import machinery's own
+    callbacks and leave a module lock held, and the exit then hangs; nothing is running
+    yet that a graceful stop would have to finish."""
+    log.warning("Start-up interrupted (Ctrl-C): the host did not start.")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED_EXIT_CODE)
+
+
+def start(args: argparse.Namespace, deadline: Optional[ExitDeadline] = None) -> int:
+    """Serve until stopped; ``deadline`` (one is made if not given) is started by the first
+    stop signal and bounds the rest of the exit."""
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - only checked here; used in _serve
     except ImportError:
         print(
             "funcext: the local host needs uvicorn; install "
@@ -108,9 +194,6 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from .asgi import HostApp, describe_routes
-    from .runtime import FunctionHost
-
     if not _is_loopback(args.host) and not args.allow_remote:
         print(
             f"funcext: refusing to listen on {args.host}: the local host has no authentication. "
@@ -118,37 +201,85 @@ def start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    problem = _bad_number(args)
+    if problem:
+        print(f"funcext: {problem}", file=sys.stderr)
+        return 2
+    return _serve(args, deadline or ExitDeadline(args.shutdown_timeout))
+
+
+def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
+    import uvicorn
+
+    from .asgi import HostApp, describe_routes
+    from .guard import RequestGuard
+    from .protocol import protocol_class
+    from .runtime import FunctionHost
+    from .server import StoppingServer
+
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        signal.signal(signal.SIGINT, _stop_during_start_up)
     console.install_console(verbose=args.verbose)
-    app_dir = Path(args.app_dir).resolve()
+    try:
+        app_dir = start_options.app_dir_of(args)
+    except start_options.StartOptionError as exc:
+        print(f"funcext: {exc}", file=sys.stderr)
+        return 2
     if app_dir.is_dir():
         os.chdir(app_dir)  # the worker's working directory is the app root, in Azure too
     try:
-        host = FunctionHost.load(app_dir, error_phase=args.error_phase)
-    except (AppConfigError, AppLoadError, RouteTemplateError) as exc:
+        host = FunctionHost.load(app_dir, error_phase=args.error_phase, only=args.functions)
+        parity = start_options.StartParity.of(args, host)
+    except (
+        AppConfigError,
+        AppLoadError,
+        RouteTemplateError,
+        TimerConfigError,
+        CorsConfigError,
+    ) as exc:
         log.error("The host did not start: %s", exc)
         return 1
     for warning in console.start_warnings(host.settings, functions=list(host.functions.values())):
         log.warning("Warning: %s", warning)
-    for note in host.route_notes():
+    for note in host.start_notes():
         log.warning("Warning: %s", note)
+    parity.warn()
     host.run_load_hooks()
-    sock = _bind(args.host, args.port)
+    sock = _bind(args.host, parity.port)
     bound_host, port = sock.getsockname()[:2]
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     base_url = f"http://{shown_host}:{port}"
     console.print_functions(describe_routes(host, base_url))
+    parity.describe()
     if args.verbose:
         console.print_chain(list(host.functions.values()))
-    app = HostApp(host, max_body_bytes=args.max_body_size, shutdown_timeout=args.shutdown_timeout)
+    app = parity.wrap(
+        HostApp(
+            host,
+            max_body_bytes=args.max_body_size,
+            shutdown_timeout=args.shutdown_timeout,
+            body_timeout=args.body_timeout,
+            guard=RequestGuard.for_binding(bound_host, tuple(args.allow_host)),
+            exit_deadline=deadline,
+        ),
+        args.shutdown_timeout,
+    )
     config = uvicorn.Config(
         app,
+        http=protocol_class(args.header_timeout),
         lifespan="on",
+        log_config=None,  # uvicorn's records go to the console handler and its filters
         log_level="warning",
         access_log=False,
-        timeout_graceful_shutdown=int(args.shutdown_timeout) or None,
+        timeout_graceful_shutdown=cast(int, args.shutdown_timeout),
     )
-    server = uvicorn.Server(config)
+    server = StoppingServer(config, deadline)
     log.info("%s %s (Ctrl+C to stop)", READY_PREFIX, base_url)
+    if in_main_thread:
+        # uvicorn installs its own handlers while it serves and, once it has stopped,
+        # raises the signal again: then it must be an ordinary KeyboardInterrupt.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -160,7 +291,15 @@ def start(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """The process's entry point: whatever ends ``start``, the process then exits within
+    ``--shutdown-timeout`` (an app's import may have started threads that never end)."""
     args = build_parser().parse_args(argv)
     if args.command == "start":
-        return start(args)
+        deadline = ExitDeadline(args.shutdown_timeout)
+        try:
+            return start(args, deadline)
+        finally:
+            deadline.start()
+    if args.command == "check":
+        return run_check_command(args)
     return 2  # pragma: no cover - argparse rejects other commands

@@ -2,7 +2,8 @@
 
 Everything goes through the ``funcext`` logger to one console handler on the root logger, so
 the function's own ``logging`` calls and the extensions' records appear in the same stream,
-in order, with the same time stamps.
+in order, with the same time stamps. Records Azure sends to the system log are hidden, or
+tagged with ``--verbose`` (``system_logs.py``).
 """
 
 from __future__ import annotations
@@ -10,35 +11,110 @@ from __future__ import annotations
 import datetime
 import logging
 import sys
-from typing import IO, Any, List, Optional, Sequence
+import threading
+import time
+from typing import IO, Any, Callable, Dict, List, Optional, Sequence
 
 from ..core import _registry as registry
 from ..core import format_hook_chain
 from ..core.gating import SETTING, is_true_like, worker_runs_extensions
 from ..wrapper import is_wrapped
+from . import system_logs
 from .loader import FunctionSpec
 from .settings import AppSettings
 
 LOGGER_NAME = "funcext"
+REPEAT_INTERVAL_SECONDS = 60.0
 log = logging.getLogger(LOGGER_NAME)
 
 
+class OncePerInterval(logging.Filter):
+    """Lets each kind of record through at most once per ``interval`` seconds and counts
+    the rest, so a flood of bad requests cannot flood the console. ``kind`` names a
+    record's kind (None: not limited); the next record of a kind that gets through says
+    how many of that kind were held back."""
+
+    def __init__(
+        self,
+        kind: Callable[[logging.LogRecord], Optional[str]],
+        interval: float = REPEAT_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.kind = kind
+        self.interval = interval
+        self.clock = clock
+        self.held_back: Dict[str, int] = {}
+        self._last: Dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = self.kind(record)
+        if kind is None:
+            return True
+        with self._lock:
+            now = self.clock()
+            last = self._last.get(kind)
+            if last is not None and now - last < self.interval:
+                self.held_back[kind] = self.held_back.get(kind, 0) + 1
+                return False
+            self._last[kind] = now
+            held = self.held_back.pop(kind, 0)
+        if held:
+            record.msg = f"{record.msg} ({held} more like it since the last such line)"
+        return True
+
+
+_REFUSED = "Refused a request: "
+# What one bad client can make the console say by the thousand: our refusals and uvicorn's
+# lines about malformed requests and websocket upgrades (the host serves no websockets).
+_REPETITIVE = (
+    _REFUSED,
+    "Invalid HTTP request",
+    "Unsupported upgrade request",
+    "No supported WebSocket library",
+)
+
+
+def repetitive_kind(record: logging.LogRecord) -> Optional[str]:
+    """Which of the repetitive lines ``record`` is, if any."""
+    message = str(record.msg)
+    for prefix in _REPETITIVE:
+        if message.startswith(prefix):
+            return prefix
+    return None
+
+
+def refused(reason: str) -> None:
+    """A request refused by the Host/Origin rules (at most once a minute on the console)."""
+    log.warning(_REFUSED + "%s", reason)
+
+
 class _Formatter(logging.Formatter):
+    def __init__(self, colour: bool = False) -> None:
+        super().__init__("%(message)s")
+        self.colour = colour
+
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
-        text = super().format(record)
+        hint = system_logs.hint_of(record)
+        text = hint or system_logs.tag(super().format(record), record, self.colour)
         return f"[{stamp:%Y-%m-%dT%H:%M:%S}.{stamp.microsecond // 1000:03d}Z] {text}"
 
 
 def install_console(verbose: bool = False, stream: Optional[IO[str]] = None) -> logging.Handler:
-    """One handler on the root logger; INFO and up (DEBUG with ``verbose``)."""
-    handler = logging.StreamHandler(stream or sys.stdout)
-    handler.setFormatter(_Formatter("%(message)s"))
+    """One handler on the root logger; INFO and up (DEBUG with ``verbose``). System records
+    (``azure_functions_worker...``) only with ``verbose``, tagged."""
+    out = stream or sys.stdout
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(_Formatter(colour=system_logs.wants_colour(out)))
+    handler.addFilter(system_logs.SystemLogFilter(show=verbose))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("uvicorn", "uvicorn.error", "uvicorn.access", "asyncio", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler.addFilter(OncePerInterval(repetitive_kind))
     return handler
 
 
@@ -46,6 +122,10 @@ def describe_function(spec: FunctionSpec, base_url: str, url_path: Optional[str]
     if spec.is_http and url_path is not None:
         methods = ",".join(spec.methods or ["ALL"])
         return f"{spec.name}: [{methods}] {base_url}{url_path}"
+    if spec.trigger_type.lower() == "timertrigger":
+        from .timers import schedule_note
+
+        return f"{spec.name}: {spec.trigger_type} ({schedule_note(spec)})"
     return f"{spec.name}: {spec.trigger_type}"
 
 
@@ -65,7 +145,8 @@ def print_chain(specs: List[FunctionSpec]) -> None:
     ]
     log.info("Registered app-level extensions: %s", ", ".join(names) or "none")
     for spec in specs:
-        log.info("Hook chain of %s:\n%s", spec.name, format_hook_chain(spec.name))
+        table = format_hook_chain(spec.name).split("\n", 1)  # its first line is the name
+        log.info("Hook chain of %s:%s", spec.name, "\n" + table[1] if len(table) > 1 else " none")
 
 
 def start_warnings(

@@ -86,6 +86,8 @@ class Route(Generic[T]):
     rank: Tuple[int, ...] = ()
     defaults: Dict[str, str] = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
+    # What the template matches, names aside: equal shapes match the same paths.
+    shape: Tuple[str, ...] = ()
 
     def allows(self, method: str) -> bool:
         return self.methods is None or method.upper() in self.methods
@@ -98,6 +100,7 @@ def compile_route(template: str, target: T, methods: Optional[List[str]] = None)
     pattern = ""
     ranks = []
     names: List[str] = []
+    shape: List[str] = []
     for index, segment in enumerate(segments):
         if not segment:
             raise RouteTemplateError(f"route {template!r}: empty segment")
@@ -105,13 +108,17 @@ def compile_route(template: str, target: T, methods: Optional[List[str]] = None)
         if "{" in pieces[0] or "}" in pieces[-1] or any("{" in p or "}" in p for p in pieces[::2]):
             raise RouteTemplateError(f"route {template!r}: unbalanced braces in {segment!r}")
         regex = ""
+        segment_shape = ""
         rank = _LITERAL
         optional_segment = False
         for position, piece in enumerate(pieces):
             if position % 2 == 0:
                 regex += re.escape(piece)
+                segment_shape += piece.lower()
                 continue
             parameter = _parse_parameter(piece, template, route.notes)
+            kind = "*" if parameter.catch_all else "?" if parameter.optional else ""
+            segment_shape += "{" + kind + parameter.pattern + "}"
             if parameter.name.lower() in (n.lower() for n in names):
                 raise RouteTemplateError(
                     f"route {template!r}: parameter {parameter.name!r} repeats"
@@ -138,7 +145,9 @@ def compile_route(template: str, target: T, methods: Optional[List[str]] = None)
         else:
             pattern += separator + regex
         ranks.append(rank)
+        shape.append(segment_shape)
     route.regex = re.compile(pattern, re.IGNORECASE)
+    route.shape = tuple(shape)
     # Longer literal prefixes first; then, at equal ranks, more segments first.
     route.rank = (*ranks, _CATCH_ALL + 1)
     return route

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import thread as _futures_thread
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Set
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from ..core import Dispatcher
 from ..core import _registry as registry
@@ -23,12 +23,18 @@ from ..core.context import InvocationContext, RetryContext, TraceContext
 from ..retry_policy import format_timespan, initial_retry_context
 from ..toolkit import traceparent as tp
 from . import console
+from .bindings import check_route_conflicts, unknown_binding_notes
 from .convert import Arguments, build_arguments
 from .loader import FunctionSpec, load_app
 from .routing import RouteTable, compile_route
+from .selection import select_functions
 from .settings import AppSettings, apply_environment, load_settings
 
 THREAD_COUNT_SETTING = "PYTHON_THREADPOOL_THREAD_COUNT"
+AZURE_TRACEBACK_NOTE = (
+    "(Your frames only: in Azure this stack trace also contains the Python worker's frames, "
+    "and any wrapper's, above them.)"
+)
 
 
 class FunctionTimeout(Exception):
@@ -106,8 +112,11 @@ class FunctionHost:
         *,
         error_phase: bool = False,
         thread_count: Optional[int] = None,
+        only: Optional[Sequence[str]] = None,
     ) -> FunctionHost:
         """Read settings, export them, import the app and build the route table.
+
+        ``only`` keeps just the functions named (``--functions``).
 
         Raises ``AppConfigError`` / ``AppLoadError`` (and ``RouteTemplateError``) before
         anything is served; load hooks run in ``run_load_hooks``.
@@ -116,10 +125,13 @@ class FunctionHost:
         settings = load_settings(app_dir)
         apply_environment(settings)
         specs = load_app(app_dir)
+        if only:
+            specs = select_functions(specs, only)
         routes: RouteTable[FunctionSpec] = RouteTable(settings.route_prefix)
-        for spec in specs:
-            if spec.is_http:
-                routes.add(compile_route(spec.route, spec, spec.methods))
+        compiled = [compile_route(s.route, s, s.methods) for s in specs if s.is_http]
+        check_route_conflicts(compiled)
+        for route in compiled:
+            routes.add(route)
         return cls(
             settings=settings,
             functions={spec.name.lower(): spec for spec in specs},
@@ -138,8 +150,10 @@ class FunctionHost:
         for spec in self.functions.values():
             self.dispatcher.load_function(spec.name, spec.directory)
 
-    def route_notes(self) -> List[str]:
-        return [note for route in self.routes.routes for note in route.notes]
+    def start_notes(self) -> List[str]:
+        """What the console warns about at start: unknown binding types, route notes."""
+        notes = unknown_binding_notes(list(self.functions.values()))
+        return notes + [note for route in self.routes.routes for note in route.notes]
 
     def url_path(self, spec: FunctionSpec) -> Optional[str]:
         for route in self.routes.routes:
@@ -209,9 +223,10 @@ class FunctionHost:
         if outcome.exception is not None and not isinstance(outcome.exception, FunctionTimeout):
             exc = outcome.exception
             console.log.error(
-                "Exception while executing function: Functions.%s. Result: Failure\n%s",
+                "Exception while executing function: Functions.%s. Result: Failure\n%s\n%s",
                 outcome.spec.name,
                 format_user_traceback(exc),
+                AZURE_TRACEBACK_NOTE,
             )
         console.executed(outcome.spec.name, invocation_id, outcome.succeeded, outcome.seconds)
 
@@ -228,13 +243,15 @@ class FunctionHost:
         return len(pending)
 
     def flush_extensions(self, timeout: float) -> None:
-        """Give every registered extension class that has ``flush(timeout)`` a chance to export."""
+        """Give every registered extension class that has ``flush(timeout)`` a chance to
+        export, all of them within ``timeout`` seconds together."""
+        ends = time.monotonic() + timeout
         for extension in registry.app_extensions():
             flush = getattr(extension, "flush", None)
             if not callable(flush):
                 continue
             try:
-                flush(timeout)
+                flush(max(ends - time.monotonic(), 0.0))
             except Exception:
                 logging.getLogger(console.LOGGER_NAME).exception(
                     "%s.flush() failed at shutdown", extension.__name__

@@ -4,9 +4,11 @@ The pytest plugin (registered automatically) provides the fixtures ``extension_r
 (an isolated ``ExtensionMeta`` per test), ``extensions_enabled``, ``invoke_function`` and
 ``function_host`` (the local host in a subprocess, also as ``running_host``).
 ``run_under_policy`` runs a function under a retry policy with a fake clock.
+``assert_app_is_clean`` fails a test when ``funcext check`` finds an error in an app.
 """
 
 from .builders import make_context, make_http_request
+from .check import assert_app_is_clean
 from .harness import InvocationRecord, invoke, invoke_async
 from .host import HostProcessError, RunningHost, running_host
 from .registry import isolated_registry, registered
@@ -19,6 +21,7 @@ __all__ = [
     "InvocationRecord",
     "RetryRun",
     "RunningHost",
+    "assert_app_is_clean",
     "invoke",
     "invoke_async",
     "isolated_registry",

@@ -100,12 +100,14 @@ def running_host(
     args: Sequence[str] = (),
     python: Optional[str] = None,
     startup_timeout: float = 30.0,
+    port: Optional[int] = 0,
 ) -> Iterator[RunningHost]:
     """Start ``funcext start app_dir`` on a free 127.0.0.1 port; yield the running host.
 
     ``env`` adds to (or, with ``""`` values, still sets) the host's environment; ``args``
     are extra command-line options; ``python`` is the interpreter (this one by default).
-    The host is stopped with Ctrl-C on exit.
+    ``port=None`` passes no ``--port``, so the app's ``Host.LocalHttpPort`` (or 7071)
+    applies. The host is stopped with Ctrl-C on exit.
     """
     environment: Dict[str, str] = dict(os.environ)
     environment.update(env or {})
@@ -116,8 +118,7 @@ def running_host(
         "python_worker_extension_framework",
         "start",
         str(app_dir),
-        "--port",
-        "0",
+        *([] if port is None else ["--port", str(port)]),
         *args,
     ]
     process = subprocess.Popen(

@@ -4,6 +4,7 @@ An extension subclasses ``WorkerExtension``, declares ``Option``s, and fills in 
 ``_on_*`` steps; the modules ``http``, ``triggers``, ``traceparent`` and ``facts`` hold the
 helpers the project's extensions share (reading and changing responses, naming the trigger,
 W3C trace context, the facts extensions publish for each other on the context).
+``logs.emit`` writes a log record without ``Logger.log``'s per-call stack walk.
 ``invocation_state`` keeps an extension's own per-invocation values on the context.
 """
 
@@ -16,7 +17,7 @@ from ..errors import (
     OptionValueError,
     UnknownOptionError,
 )
-from . import facts, http, traceparent, triggers
+from . import facts, http, logs, traceparent, triggers
 from ._base import Invocation, WorkerExtension
 from .options import Option, Settings, TypeSpec
 
@@ -35,6 +36,7 @@ __all__ = [
     "facts",
     "http",
     "invocation_state",
+    "logs",
     "traceparent",
     "triggers",
 ]

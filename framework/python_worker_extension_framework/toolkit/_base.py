@@ -17,7 +17,7 @@ needs, and subclasses fill in the private ``_on_*`` methods:
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar, Dict, List, Mapping, Optional, Sequence
+from typing import Any, ClassVar, Dict, List, Optional, Sequence
 
 from azure.functions import AppExtensionBase, ExtensionMeta
 
@@ -67,6 +67,10 @@ class Invocation:
         return str(self.context.invocation_id)
 
 
+def _runs_everywhere(settings: Settings) -> bool:
+    return settings["only"] is None and settings["exclude"] is None
+
+
 class _FrameworkExtensionMeta(ExtensionMeta):
     """Registers subclasses as the SDK does, checks them, and skips marked base classes."""
 
@@ -86,9 +90,10 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     """Base for app-level worker extensions. Subclass it; do not instantiate it.
 
     Subclasses declare ``options`` (a sequence of ``Option``) and override any of
-    ``_on_function_load``, ``_on_pre_invocation``, ``_on_post_invocation``,
-    ``_on_invocation_error`` and ``_on_configure``. Every subclass gets ``only`` and
-    ``exclude`` options.
+    ``_on_function_load``, ``_on_pre_invocation``, ``_after_pre_invocation``,
+    ``_on_post_invocation``, ``_on_invocation_error``, ``_on_configure`` and ``_on_reset``;
+    they leave the public methods (the worker's hooks, ``init``, ``configure``, ...) alone.
+    Every subclass gets ``only`` and ``exclude`` options.
     """
 
     _framework_base: ClassVar[bool] = True
@@ -99,18 +104,24 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     _settings: ClassVar[Optional[Settings]] = None
     _configured: ClassVar[bool] = False
     _inactive_reason: ClassVar[Optional[str]] = None
+    # Whether the extension runs for every function (no filter, not inactive); None until
+    # the settings are resolved. Spares the filter check on every invocation.
+    _everywhere: ClassVar[Optional[bool]] = None
     _state_key: ClassVar[str] = ""
 
     # -- set-up ---------------------------------------------------------------------------
 
     @classmethod
     def init(cls) -> None:
-        """Called by ``ExtensionMeta`` when the subclass is registered (at import)."""
+        """Called by ``ExtensionMeta`` when the subclass is registered (at import); the class
+        starts from the state ``reset()`` leaves, its own, not a parent extension's."""
         cls.log = logging.getLogger(cls.log_name or cls.__module__.split(".")[0])
         cls._state_key = f"{cls.__module__}.{cls.__qualname__}"
         cls._settings = None
         cls._configured = False
         cls._inactive_reason = None
+        cls._everywhere = None
+        cls._on_reset()
 
     @classmethod
     def all_options(cls) -> Sequence[Option]:
@@ -135,6 +146,7 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         cls._settings = settings
         cls._configured = True
         cls._inactive_reason = None
+        cls._everywhere = _runs_everywhere(settings)
         _unwrapped.warn_once_if_unwrapped(cls.__name__, cls.log)
 
     @classmethod
@@ -142,6 +154,7 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         """The resolved options: from ``configure()``, or app settings and defaults."""
         if cls._settings is None:
             cls._settings = cls._default_settings()
+            cls._everywhere = cls._inactive_reason is None and _runs_everywhere(cls._settings)
         return cls._settings
 
     @classmethod
@@ -167,10 +180,15 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         cls._settings = None
         cls._configured = False
         cls._inactive_reason = None
+        cls._everywhere = None
 
     @classmethod
     def applies_to(cls, function_name: str) -> bool:
         """Whether the extension runs for this function (``only`` / ``exclude``)."""
+        if cls._everywhere is None:
+            cls.settings()
+        if cls._everywhere:
+            return True
         settings = cls.settings()
         if cls._inactive_reason is not None:
             return False
@@ -208,11 +226,14 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        if not cls.applies_to(context.function_name):
-            return
-        invocation = Invocation(logger, context, func_args if func_args is not None else {})
-        state.put(context, cls._state_key, invocation)
-        cls._on_pre_invocation(invocation)
+        try:
+            if not cls.applies_to(context.function_name):
+                return
+            invocation = Invocation(logger, context, func_args if func_args is not None else {})
+            state.put(context, cls._state_key, invocation)
+            cls._on_pre_invocation(invocation)
+        finally:
+            cls._after_pre_invocation(context)
 
     @classmethod
     def _take_invocation(
@@ -272,14 +293,15 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         """Before the function runs."""
 
     @classmethod
+    def _after_pre_invocation(cls, context: Any) -> None:
+        """After every pre hook call: when the extension ran, skipped the function (``only``,
+        ``exclude``, inactive), or raised. For what a function relies on in any case, such
+        as an attribute it reads on the context without checking."""
+
+    @classmethod
     def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
         """After the function returned ``result`` (the raw value, before conversion)."""
 
     @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
         """After the function raised (framework error phase only; the worker has none)."""
-
-
-def option_values(extension: type[WorkerExtension]) -> Mapping[str, Any]:
-    """The resolved options of an extension as a plain dict (for diagnostics)."""
-    return dict(extension.settings())

@@ -10,6 +10,7 @@ when the worker builds the wire response).
 from __future__ import annotations
 
 import codecs
+import functools
 from typing import Any, Optional, Tuple
 
 from azure.functions import HttpResponse
@@ -17,6 +18,14 @@ from azure.functions import HttpResponse
 _BODY_ATTRIBUTE = "_HttpResponse__body"
 _CHARSETS_WITH_BOM = frozenset({"utf-16", "utf-32", "utf-8-sig"})
 _BODYLESS_STATUSES = frozenset({204, 205, 304})
+# Whether setting the mangled attribute was seen to change the body, once per process.
+_storage_checked = False
+
+
+@functools.lru_cache(maxsize=64)
+def _codec_name(charset: str) -> str:
+    """``codecs.lookup(charset).name``, remembered (a look-up per invocation adds up)."""
+    return codecs.lookup(charset).name
 
 
 def is_http_response(value: Any) -> bool:
@@ -31,6 +40,10 @@ def content_type(response: HttpResponse) -> Tuple[str, str]:
         if name.lower() == "content-type":
             header = value
             break
+    return _parse_content_type(header, response)
+
+
+def _parse_content_type(header: Optional[str], response: HttpResponse) -> Tuple[str, str]:
     if header:
         mimetype, _, params = header.partition(";")
         charset = response.charset or "utf-8"
@@ -49,10 +62,15 @@ def is_text(response: HttpResponse) -> bool:
 
 def replace_body(response: HttpResponse, body: bytes) -> None:
     """Set the response body to ``body`` (bytes)."""
+    global _storage_checked
     if not isinstance(body, (bytes, bytearray)):
         raise TypeError(f"response body must be bytes, got {type(body).__name__}")
     setattr(response, _BODY_ATTRIBUTE, bytes(body))
+    if _storage_checked:
+        return
+    _storage_checked = True  # the SDK's storage does not change within a process
     if response.get_body() != body:
+        _storage_checked = False
         raise RuntimeError(
             "this azure-functions release stores the HttpResponse body differently; "
             "python_worker_extension_framework.http needs an update"
@@ -65,11 +83,32 @@ def append_text(response: HttpResponse, text: str) -> bool:
     Only ``text/*`` bodies are changed: JSON, binary and other bodies are left as they are,
     as is any body whose charset is unknown or cannot encode ``text``.
     """
-    mimetype, charset = content_type(response)
+    return _append(response, text, content_type(response))
+
+
+def append_text_if_body_can_grow(response: HttpResponse, text: str) -> bool:
+    """``body_can_grow`` and then ``append_text``, reading the headers once."""
+    status = int(response.status_code)
+    if status < 200 or status in _BODYLESS_STATUSES:
+        return False
+    header: Optional[str] = None
+    for name, value in response.headers.items():
+        lowered = name.lower()
+        if lowered == "content-type":
+            header = value
+        elif lowered == "content-length" or (
+            lowered == "content-encoding" and value.strip().lower() not in ("", "identity")
+        ):
+            return False
+    return _append(response, text, _parse_content_type(header, response))
+
+
+def _append(response: HttpResponse, text: str, mimetype_and_charset: Tuple[str, str]) -> bool:
+    mimetype, charset = mimetype_and_charset
     if not mimetype.startswith("text/"):
         return False
     try:
-        codec = codecs.lookup(charset).name
+        codec = _codec_name(charset)
         if codec in _CHARSETS_WITH_BOM:
             # Encoding the suffix alone would put a second byte-order mark mid-body.
             body = (response.get_body().decode(charset) + text).encode(charset)

@@ -24,9 +24,11 @@ class Option:
     """One option of an extension.
 
     ``kind`` is the accepted type (or tuple of types); ``None`` is accepted when the
-    default is ``None``. ``env`` names an app setting read when the option is not passed.
-    ``check`` may normalise the value or raise ``ValueError`` with a message saying what
-    is allowed.
+    default is ``None``. ``env`` names an app setting read when the option is not passed
+    (``PYTHON_WORKER_EXTENSION_<NAME>_<OPTION>``); ``aliases`` name other app settings read,
+    in order, when ``env`` is not set: an older name kept working, or the platform's own
+    setting for the same value. ``check`` may normalise the value or raise ``ValueError``
+    with a message saying what is allowed.
     """
 
     name: str
@@ -35,9 +37,21 @@ class Option:
     env: Optional[str] = None
     doc: str = ""
     check: Optional[Callable[[Any], Any]] = None
+    aliases: Tuple[str, ...] = ()
 
     def kinds(self) -> Tuple[type, ...]:
         return self.kind if isinstance(self.kind, tuple) else (self.kind,)
+
+    def app_settings(self) -> Tuple[str, ...]:
+        """The app settings this option reads, the one that wins first."""
+        return ((self.env,) if self.env else ()) + self.aliases
+
+    def setting_in(self, environ: Mapping[str, str]) -> Optional[str]:
+        """The first of this option's app settings that ``environ`` has, or None."""
+        for name in self.app_settings():
+            if name in environ:
+                return name
+        return None
 
 
 class Settings(Mapping[str, Any]):
@@ -77,10 +91,10 @@ def _matches(value: Any, kinds: Tuple[type, ...]) -> bool:
     return isinstance(value, kinds)
 
 
-def _from_app_setting(owner: str, option: Option, raw: str) -> Any:
+def _from_app_setting(owner: str, option: Option, setting: str, raw: str) -> Any:
     kinds = option.kinds()
     text = raw.strip()
-    where = f"{owner}: app setting {option.env}={raw!r} (for option {option.name!r})"
+    where = f"{owner}: app setting {setting}={raw!r} (for option {option.name!r})"
     if bool in kinds:
         if text.lower() in _TRUE_VALUES:
             return True
@@ -122,12 +136,13 @@ def resolve(
         )
     values: Dict[str, Any] = {}
     for spec in specs:
+        setting = None if spec.name in given else spec.setting_in(env)
         if spec.name in given:
             value = given[spec.name]
             source = f"{owner}.configure({spec.name}=...)"
-        elif spec.env and spec.env in env:
-            value = _from_app_setting(owner, spec, env[spec.env])
-            source = f"{owner}: app setting {spec.env}"
+        elif setting is not None:
+            value = _from_app_setting(owner, spec, setting, env[setting])
+            source = f"{owner}: app setting {setting}"
         else:
             values[spec.name] = spec.default
             continue

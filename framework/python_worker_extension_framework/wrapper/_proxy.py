@@ -12,13 +12,13 @@ no extension at all. The wrapper closes both from inside the function, opt-in::
     app = ExtensionsFunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
     app = wrap_app(func.AsgiFunctionApp(asgi_app))   # any FunctionApp-like object
 
-For each invocation the marker extension (``wrapper_detect``) tells whether the worker ran
+For each invocation the marker extension (``_marker``) tells whether the worker ran
 the pre hooks around it:
 
 - it did (Python 3.9-3.12 with extensions enabled): the wrapper adds only the error phase
   (``on_invocation_error[_app_level]`` when the function raises), never a second pre or post;
 - it did not (Python 3.13+, or the setting off): the wrapper runs the whole chain itself
-  through the same ``Dispatcher`` code (same order, same error isolation, same loggers), and
+  through the same call loop (``core._calls``: same order, same error isolation, same loggers), and
   the load hooks once per function at its first invocation.
 
 The exception of a failing function always propagates unchanged (the same object).
@@ -44,16 +44,14 @@ from typing import Any, Callable, Dict, Optional, Set, Tuple, TypeVar, overload
 
 import wrapt
 
-from ..core._dispatch import Dispatcher, is_async_function
-from . import _apps
-from . import _marker as wrapper_detect
+from ..core import _calls
+from ..core._dispatch import is_async_function
+from . import _apps, _marker
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT_PARAMETER = "context"
 
-# Runs hooks whatever the setting says: the wrapper calls it only where the worker did not.
-_CHAIN = Dispatcher(error_phase=True, gated=False)
 _logger = logging.getLogger(__name__)
 
 
@@ -87,36 +85,22 @@ class _Invoker:
         return self._run(wrapped, func_args, context)
 
     def _run(self, wrapped: Callable[..., Any], func_args: Dict[str, Any], context: Any) -> Any:
-        worker_ran = wrapper_detect.worker_ran_pre_hooks(context)
-        self._load_once(context)
-        call = functools.partial(self._call_user, wrapped)
-        if not worker_ran:
-            try:
-                return _CHAIN.invoke(call, func_args, context)
-            finally:
-                wrapper_detect.forget_mark(context)  # the chain ran the marker's pre hook too
-        try:
-            return call(**func_args)
-        except Exception as exc:
-            _CHAIN.run_error_hooks(context, func_args, exc)
-            raise
+        steps = self._steps(func_args, context)
+        return _calls.run(steps, functools.partial(self._call_user, wrapped), func_args)
 
     async def _run_async(
         self, wrapped: Callable[..., Any], func_args: Dict[str, Any], context: Any
     ) -> Any:
-        worker_ran = wrapper_detect.worker_ran_pre_hooks(context)
+        steps = self._steps(func_args, context)
+        return await _calls.run_async(steps, functools.partial(self._call_user, wrapped), func_args)
+
+    def _steps(self, func_args: Dict[str, Any], context: Any) -> _calls.Steps:
+        """The wrapper's variant of the call loop: the whole chain where the worker ran no
+        hooks (after the load hooks, once), only the failed phase where it did."""
+        worker_ran = _marker.worker_ran_pre_hooks(context)
         self._load_once(context)
-        call = functools.partial(self._call_user, wrapped)
-        if not worker_ran:
-            try:
-                return await _CHAIN.invoke_async(call, func_args, context)
-            finally:
-                wrapper_detect.forget_mark(context)  # the chain ran the marker's pre hook too
-        try:
-            return await call(**func_args)
-        except Exception as exc:
-            _CHAIN.run_error_hooks(context, func_args, exc)
-            raise
+        steps = _calls.invocation(context, func_args, around=not worker_ran, error_phase=True)
+        return steps if worker_ran else _forgetting_mark(steps, context)
 
     def _call_user(self, wrapped: Callable[..., Any], /, **func_args: Any) -> Any:
         # Called with the hooks' ``func_args`` (after pre hooks may have changed it).
@@ -153,9 +137,9 @@ class _Invoker:
                 return
             self._loading.add(key)
             try:
-                if not wrapper_detect.load_hooks_ran(name):
+                if not _marker.load_hooks_ran(name):
                     directory = getattr(context, "function_directory", None) or ""
-                    _CHAIN.load_function(name, str(directory))
+                    _calls.load(name, str(directory))
             finally:
                 self._loading.discard(key)
                 self._loaded.add(key)
@@ -184,6 +168,15 @@ class _ExtensionsFunction(_FunctionWrapperBase):  # type: ignore[misc]
     def __signature__(self) -> inspect.Signature:
         invoker: _Invoker = self._self_wrapper
         return invoker.signature
+
+
+def _forgetting_mark(steps: _calls.Steps, context: Any) -> _calls.Steps:
+    """``steps``, then the worker-ran mark taken off: the chain the wrapper ran included the
+    marker's own pre hook, which marked the context."""
+    try:
+        return (yield from steps)
+    finally:
+        _marker.forget_mark(context)
 
 
 def _is_invocation_context(value: Any) -> bool:
@@ -262,7 +255,7 @@ def with_extensions(function: Optional[F] = None) -> Any:
             f"with_extensions: expected a function, got {type(function).__name__} ({function!r})"
         )
     proxy = _ExtensionsFunction(function, _Invoker(function))
-    wrapper_detect.ensure_registered()
+    _marker.ensure_registered()
     return proxy
 
 

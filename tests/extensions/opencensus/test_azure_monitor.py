@@ -4,6 +4,8 @@ the envelopes say what Application Insights will show."""
 
 from __future__ import annotations
 
+import logging
+import socket
 from typing import Any, Dict, List
 
 import azure.functions as func
@@ -11,6 +13,7 @@ import pytest
 from azure.functions.timer import TimerRequest
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
 from python_worker_extension_opencensus import OpenCensusExtension
+from python_worker_extension_opencensus.azure_monitor import LIBRARY_LOG_FILTER, OncePerMinute
 
 from .conftest import (
     INCOMING,
@@ -144,3 +147,49 @@ def test_connection_string_from_the_app_setting(
     (item,) = _of(envelopes(ingestion), REQUEST)
     assert item["data"]["baseData"]["success"] is True
     assert extension.export_stats()["written"] == 2
+
+
+def _closed_port() -> int:
+    """A 127.0.0.1 port nothing listens on: every send to it fails at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_library_retry_lines_appear_at_most_once_a_minute_and_are_counted(
+    extension: type[OpenCensusExtension], caplog: pytest.LogCaptureFixture
+) -> None:
+    endpoint = f"http://127.0.0.1:{_closed_port()}/"
+    extension.configure(
+        connection_string=f"InstrumentationKey={INSTRUMENTATION_KEY};IngestionEndpoint={endpoint}",
+        enable_local_storage=False,
+        export_interval=60.0,
+    )
+    held_before = LIBRARY_LOG_FILTER.held_back
+    caplog.set_level(logging.INFO)
+    sends = 10
+    for _ in range(sends):
+        context = make_context("Checkout", trace_parent=INCOMING)
+        invoke(checkout, context=context, req=make_http_request("POST", "https://x/api/c"))
+        extension.flush(10.0)  # one failed send, and the library's retry line, per flush
+    library_lines = [r for r in caplog.records if r.name.startswith("opencensus.ext.azure")]
+    assert len(library_lines) <= 1
+    assert LIBRARY_LOG_FILTER.held_back - held_before >= sends - len(library_lines)
+    for record in library_lines:
+        assert "at most once a minute" in record.getMessage()
+
+
+def test_once_per_minute_filter_counts_what_it_held_back() -> None:
+    now = [0.0]
+    quiet = OncePerMinute(interval=60.0, clock=lambda: now[0])
+
+    def record(level: int = logging.WARNING) -> logging.LogRecord:
+        return logging.LogRecord("opencensus.ext.azure.x", level, __file__, 1, "retrying", (), None)
+
+    assert quiet.filter(record())
+    assert [quiet.filter(record()) for _ in range(9)] == [False] * 9
+    assert quiet.filter(record(logging.DEBUG))  # below warning: untouched
+    now[0] = 61.0
+    passed = record()
+    assert quiet.filter(passed)
+    assert "9 similar line(s) held back" in passed.getMessage()

@@ -42,6 +42,23 @@ def test_jsonl_exporter_writes_one_json_object_per_span(
     assert extension.export_stats()["written"] == 2
 
 
+def test_our_app_settings_win_over_the_platform_settings(
+    extension: type[OpenCensusExtension], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBSITE_SITE_NAME", "contoso-orders")
+    monkeypatch.setenv("PYTHON_WORKER_EXTENSION_OPENCENSUS_CLOUD_ROLE_NAME", "orders-api")
+    monkeypatch.setenv(
+        "PYTHON_WORKER_EXTENSION_OPENCENSUS_CONNECTION_STRING", "InstrumentationKey=x"
+    )
+    path = tmp_path / "spans.jsonl"
+    extension.configure(exporter="jsonl", jsonl_path=str(path))
+    assert extension.settings()["connection_string"] == "InstrumentationKey=x"
+    invoke(hello, context=make_context("Hello"), req=make_http_request()).raise_for_exception()
+    extension.flush(5.0)
+    roles = {json.loads(line)["cloud_role"] for line in path.read_text().splitlines()}
+    assert roles == {"orders-api"}
+
+
 def test_jsonl_exporter_chosen_by_app_setting(
     extension: type[OpenCensusExtension], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

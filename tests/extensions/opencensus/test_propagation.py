@@ -225,3 +225,42 @@ def test_valid_tracestate_is_forwarded(capture: CapturingExporter) -> None:
     context = make_context("Main", trace_parent=INCOMING, trace_state="congo=t61rcWkgMzE")
     invoke(main, context=context, req=make_http_request()).raise_for_exception()
     assert adapter.headers[0]["tracestate"] == "congo=t61rcWkgMzE"
+
+
+@pytest.mark.parametrize(
+    ("raw", "forwarded"),
+    [
+        ("congo=t61rcWkgMzE,,rojo=00f067aa0ba902b7", "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7"),
+        (" congo=t61rcWkgMzE , \t, rojo=1 ,", "congo=t61rcWkgMzE,rojo=1"),
+    ],
+)
+def test_tracestate_with_empty_list_members_is_kept_without_a_warning(
+    capture: CapturingExporter, raw: str, forwarded: str
+) -> None:
+    session, adapter = _session()
+
+    def main(req: func.HttpRequest) -> str:
+        session.get("http://downstream.invalid/x")
+        return "ok"
+
+    context = make_context("Main", trace_parent=INCOMING, trace_state=raw)
+    record = invoke(main, context=context, req=make_http_request())
+    record.raise_for_exception()
+    assert adapter.headers[0]["tracestate"] == forwarded
+    assert [r.getMessage() for r in record.records if r.name == LOGGER_NAME] == []
+
+
+def test_tracestate_of_only_empty_members_is_absent_without_a_warning(
+    capture: CapturingExporter,
+) -> None:
+    session, adapter = _session()
+
+    def main(req: func.HttpRequest) -> str:
+        session.get("http://downstream.invalid/x")
+        return "ok"
+
+    context = make_context("Main", trace_parent=INCOMING, trace_state=" , ,")
+    record = invoke(main, context=context, req=make_http_request())
+    record.raise_for_exception()
+    assert "tracestate" not in adapter.headers[0]
+    assert [r.getMessage() for r in record.records if r.name == LOGGER_NAME] == []

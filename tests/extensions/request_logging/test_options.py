@@ -53,13 +53,22 @@ def test_defaults_are_safe() -> None:
     assert settings["success_level"] == logging.INFO
 
 
-def test_options_from_app_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REQUEST_LOGGING_FORMAT", "JSON")
-    monkeypatch.setenv("REQUEST_LOGGING_SAMPLE_RATE", "0.5")
-    monkeypatch.setenv("REQUEST_LOGGING_EXCLUDE_PATHS", "/api/health, /api/ready")
-    monkeypatch.setenv("REQUEST_LOGGING_HEADERS", "Accept,User-Agent")
-    monkeypatch.setenv("REQUEST_LOGGING_LOG_BODY", "yes")
-    monkeypatch.setenv("REQUEST_LOGGING_REDACT_NAMES", "ssn")
+@pytest.mark.parametrize(
+    "prefix, headers",
+    [
+        ("PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_", "LOG_HEADERS"),
+        ("REQUEST_LOGGING_", "HEADERS"),  # the first release's names, kept as aliases
+    ],
+)
+def test_options_from_app_settings(
+    monkeypatch: pytest.MonkeyPatch, prefix: str, headers: str
+) -> None:
+    monkeypatch.setenv(f"{prefix}FORMAT", "JSON")
+    monkeypatch.setenv(f"{prefix}SAMPLE_RATE", "0.5")
+    monkeypatch.setenv(f"{prefix}EXCLUDE_PATHS", "/api/health, /api/ready")
+    monkeypatch.setenv(f"{prefix}{headers}", "Accept,User-Agent")
+    monkeypatch.setenv(f"{prefix}LOG_BODY", "yes")
+    monkeypatch.setenv(f"{prefix}REDACT_NAMES", "ssn")
     settings = RequestLoggingExtension.settings()
     assert settings["format"] == "json"
     assert settings["sample_rate"] == 0.5
@@ -67,6 +76,30 @@ def test_options_from_app_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings["log_headers"] == frozenset({"accept", "user-agent"})
     assert settings["log_body"] is True
     assert settings["redact_names"] == ("ssn",)
+
+
+def test_new_app_setting_name_wins_over_the_first_release_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REQUEST_LOGGING_FORMAT", "text")
+    monkeypatch.setenv("REQUEST_LOGGING_HEADERS", "Accept")
+    monkeypatch.setenv("PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_FORMAT", "json")
+    monkeypatch.setenv("PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_LOG_HEADERS", "X-Request-Id")
+    settings = RequestLoggingExtension.settings()
+    assert settings["format"] == "json"
+    assert settings["log_headers"] == frozenset({"x-request-id"})
+
+
+def test_bad_value_under_the_new_name_is_reported_by_that_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REQUEST_LOGGING_SAMPLE_RATE", "0.5")
+    monkeypatch.setenv("PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_SAMPLE_RATE", "lots")
+    with pytest.raises(
+        OptionValueError,
+        match=r"app setting PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_SAMPLE_RATE='lots'",
+    ):
+        RequestLoggingExtension.configure()
 
 
 def test_argument_beats_app_setting(monkeypatch: pytest.MonkeyPatch) -> None:

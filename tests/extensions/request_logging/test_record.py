@@ -10,6 +10,7 @@ from typing import Any
 
 import azure.functions as func
 import pytest
+from python_worker_extension_framework.core._attributes import STATE as STATE_PREFIX
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
 from python_worker_extension_framework.toolkit import facts
 from python_worker_extension_request_logging import (
@@ -370,4 +371,4 @@ def test_no_state_is_left_on_the_context(run: RunFunction) -> None:
 
     context = make_context("Explode")
     run(Explode, req=http_request(), context=context)
-    assert not hasattr(context, "_python_worker_extension_state")
+    assert not [name for name in vars(context) if name.startswith(STATE_PREFIX)]

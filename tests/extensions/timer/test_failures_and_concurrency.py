@@ -13,6 +13,7 @@ from typing import Any, Dict, List
 import azure.functions as func
 import pytest
 from python_worker_extension_framework import Dispatcher
+from python_worker_extension_framework.core._attributes import STATE as STATE_PREFIX
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
 from python_worker_extension_framework.toolkit import invocation_state as state
 from python_worker_extension_timer import LOGGER_NAME, TimerExtension
@@ -56,7 +57,7 @@ def test_failed_invocation_leaves_no_state_on_the_context_or_the_class() -> None
     record = invoke(failing, context=context, req=make_http_request())
     assert isinstance(record.exception, ValueError)
     assert state.owners(context) == {}
-    assert not hasattr(context, "_python_worker_extension_state")
+    assert not [name for name in vars(context) if name.startswith(STATE_PREFIX)]
     assert _class_state() == before
 
 

@@ -12,6 +12,7 @@ from python_worker_extension_framework import (
     Invocation,
     WorkerExtension,
 )
+from python_worker_extension_framework.core._attributes import STATE as STATE_PREFIX
 from python_worker_extension_framework.testing import invoke, make_context
 from python_worker_extension_framework.toolkit import invocation_state as state
 
@@ -27,7 +28,7 @@ def test_state_lives_on_the_context_and_is_gone_after_post_and_error(
     failed = invoke(lambda: 1 / 0, dispatcher=worker)
     assert isinstance(failed.exception, ZeroDivisionError)
     assert state.owners(ok.context) == {} and state.owners(failed.context) == {}
-    assert not hasattr(ok.context, "_python_worker_extension_state")
+    assert not [name for name in vars(ok.context) if name.startswith(STATE_PREFIX)]
 
 
 def test_state_without_error_phase_stays_only_on_the_dead_context(extensions_enabled: None) -> None:

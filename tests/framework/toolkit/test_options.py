@@ -82,6 +82,31 @@ def test_precedence_argument_then_app_setting_then_default(monkeypatch: pytest.M
     assert settings.count == 3
 
 
+def test_aliases_are_read_in_order_after_the_app_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Renamed(WorkerExtension):
+        options = (Option("label", str, "default", env="NEW_LABEL", aliases=("OLD", "OLDER")),)
+
+    monkeypatch.setenv("OLDER", "older")
+    assert Renamed.settings()["label"] == "older"
+    Renamed.reset()
+    monkeypatch.setenv("OLD", "old")
+    assert Renamed.settings()["label"] == "old"
+    Renamed.reset()
+    monkeypatch.setenv("NEW_LABEL", "new")
+    assert Renamed.settings()["label"] == "new"
+    Renamed.configure(label="argument")
+    assert Renamed.settings()["label"] == "argument"
+
+
+def test_bad_alias_value_names_the_alias(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Renamed(WorkerExtension):
+        options = (Option("count", int, 1, env="NEW_COUNT", aliases=("OLD_COUNT",)),)
+
+    monkeypatch.setenv("OLD_COUNT", "many")
+    with pytest.raises(OptionValueError, match=r"app setting OLD_COUNT='many'.*not an integer"):
+        Renamed.configure()
+
+
 def test_bad_app_setting_is_a_clear_error_at_configure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_EXT_THRESHOLD", "fast")
     with pytest.raises(
