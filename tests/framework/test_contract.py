@@ -428,7 +428,7 @@ def test_pre_hook_function_and_post_hook_share_one_context_object(
         return context
 
     context = make_context("f")
-    returned = Dispatcher().invoke(main, {"context": context}, context)
+    returned = Dispatcher(python_version=PY312).invoke(main, {"context": context}, context)
     assert returned is context
     assert seen == [(context, "from pre")]
 

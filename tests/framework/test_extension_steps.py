@@ -38,7 +38,10 @@ def test_after_pre_invocation_runs_after_the_pre_step(extensions_enabled: None) 
     calls: List[str] = []
     make_marker(calls)
     context = make_context("f")
-    assert Dispatcher().invoke(read_marker, {"context": context}, context) == "applied"
+    assert (
+        Dispatcher(python_version=(3, 12)).invoke(read_marker, {"context": context}, context)
+        == "applied"
+    )
     assert calls == ["pre", "after"]
 
 
@@ -46,7 +49,10 @@ def test_after_pre_invocation_runs_for_a_skipped_function(extensions_enabled: No
     calls: List[str] = []
     make_marker(calls).configure(exclude=["f"])
     context = make_context("f")
-    assert Dispatcher().invoke(read_marker, {"context": context}, context) == "fallback"
+    assert (
+        Dispatcher(python_version=(3, 12)).invoke(read_marker, {"context": context}, context)
+        == "fallback"
+    )
     assert calls == ["after"]
 
 
@@ -56,7 +62,10 @@ def test_after_pre_invocation_runs_when_the_pre_step_raised(
     calls: List[str] = []
     make_marker(calls, fail=True)
     context = make_context("f")
-    assert Dispatcher().invoke(read_marker, {"context": context}, context) == "fallback"
+    assert (
+        Dispatcher(python_version=(3, 12)).invoke(read_marker, {"context": context}, context)
+        == "fallback"
+    )
     assert calls == ["pre", "after"]
     assert "pre step broke" in caplog.text
 
