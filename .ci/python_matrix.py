@@ -198,7 +198,7 @@ def summary_line(outcomes: Sequence[Outcome]) -> str:
     this = f"{sys.version_info[0]}.{sys.version_info[1]}"
     return "python matrix: " + "; ".join(
         [
-            f"{this} ran the whole suite (make unit)",
+            f"{this}: the whole suite (make unit)",
             *ran,
             f"not present: {' '.join(absent) or 'none'}",
         ]
