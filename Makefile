@@ -21,8 +21,8 @@ $(STAMP): $(BIN)/python pyproject.toml requirements-dev.txt $(addsuffix /pyproje
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check framework extensions tests samples bench
-	$(BIN)/ruff format --check framework extensions tests samples bench
+	$(BIN)/ruff check framework extensions tests samples bench examples
+	$(BIN)/ruff format --check framework extensions tests samples bench examples
 
 # Checked against the oldest supported Python (pyproject.toml: python_version), with the
 # packages a 3.9 app installs (.venv-3.9) when that interpreter is present.

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -89,6 +90,19 @@ def _count(host: RunningHost, text: str) -> int:
     return sum(text in line for line in host.lines)
 
 
+def _settled_count(host: RunningHost, text: str, quiet: float = 0.3, limit: float = 10.0) -> int:
+    """``_count`` once the host's output has caught up with the requests already answered:
+    its lines reach the test through a pipe and a reader thread, a little after the answer."""
+    deadline = time.monotonic() + limit
+    count, since = _count(host, text), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.05)
+        now = _count(host, text)
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
+
+
 def _run_tick(host: RunningHost, headers: Optional[Dict[str, str]] = None) -> httpx.Response:
     return httpx.post(
         host.url("admin/functions/tick"), content=b"{}", headers=headers or {}, timeout=15
@@ -158,14 +172,14 @@ def test_allow_host_lets_a_named_host_in(write_app: AppWriter) -> None:
 def test_a_body_that_never_arrived_never_runs_a_function(
     host: RunningHost, request_bytes: bytes
 ) -> None:
-    echoes = _count(host, "Executing 'Functions.echo'")
+    echoes = _settled_count(host, "Executing 'Functions.echo'")
     ticks = _count(host, "Executing 'Functions.tick'")
     assert _raw(host, request_bytes) == b""  # no answer: the client is gone
     after = _tick_runs_to_completion(host)
     assert after == ticks + 1  # only the proper call
     good = httpx.post(host.url("api/echo"), content=b"whole")
     assert good.text == "whole"
-    assert _count(host, "Executing 'Functions.echo'") == echoes + 1
+    assert _settled_count(host, "Executing 'Functions.echo'") == echoes + 1
 
 
 def test_deeply_nested_json_is_a_400_with_the_reason(host: RunningHost) -> None:
@@ -231,14 +245,14 @@ def test_slow_headers_are_timed_out(host: RunningHost) -> None:
 
 
 def test_a_slow_body_gets_408_and_runs_nothing(host: RunningHost) -> None:
-    echoes = _count(host, "Executing 'Functions.echo'")
+    echoes = _settled_count(host, "Executing 'Functions.echo'")
     with socket.create_connection(("127.0.0.1", _port(host)), timeout=15) as sock:
         sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\nab")
         answer = sock.recv(4096)  # the rest of the body never comes
     assert answer.startswith(b"HTTP/1.1 408")
     assert b"--body-timeout" not in answer  # the reason names the limit, not the flag
     assert httpx.post(host.url("api/echo"), content=b"x").text == "x"
-    assert _count(host, "Executing 'Functions.echo'") == echoes + 1
+    assert _settled_count(host, "Executing 'Functions.echo'") == echoes + 1
 
 
 # -- misconfiguration named at start -----------------------------------------------------

@@ -169,6 +169,9 @@ SAMPLE_CHECKS: Dict[str, List[Tuple[str, str, Optional[str], str]]] = {
     "retry_app": [
         ("POST", "admin/functions/flaky_sync", '{"input": ""}', "log:succeeded on attempt 3"),
     ],
+    "triggers_app": [
+        ("POST", "admin/functions/count_lines", '{"input": "a\\nb"}', "log:has 2 lines"),
+    ],
 }
 
 

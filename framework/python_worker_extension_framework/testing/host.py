@@ -109,6 +109,7 @@ def running_host(
     ``port=None`` passes no ``--port``, so the app's ``Host.LocalHttpPort`` (or 7071)
     applies. The host is stopped with Ctrl-C on exit.
     """
+    app_dir = Path(app_dir).resolve()  # the host runs in the app folder: no relative path
     environment: Dict[str, str] = dict(os.environ)
     environment.update(env or {})
     environment["PYTHONUNBUFFERED"] = "1"

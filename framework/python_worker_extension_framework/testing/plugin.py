@@ -1,10 +1,20 @@
-"""The pytest plugin: fixtures for testing functions and extensions through the hook chain."""
+"""The pytest plugin: fixtures for testing function apps and extensions.
+
+Which registry fixture to use:
+
+- ``extension_registry``: an empty registry, for extension authors: only the extensions
+  the test defines or registers (``registered(...)``) run.
+- ``app_registry``: the registry as the app's imports left it (the extensions the app
+  configured stay), for app authors; whatever the test adds is dropped afterwards.
+- ``app_client``: the whole app in the host's ASGI application; it has a registry of its
+  own (the extensions the app's imports register), so it needs neither.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any, Callable, Iterator, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Union
 
 import pytest
 
@@ -13,11 +23,22 @@ from .harness import InvocationRecord, invoke
 from .host import RunningHost, running_host
 from .registry import isolated_registry
 
+if TYPE_CHECKING:
+    from .app_client import AppClient
+
 
 @pytest.fixture
 def extension_registry() -> Iterator[None]:
     """An empty, isolated ``ExtensionMeta`` registry, restored after the test."""
     with isolated_registry(empty=True):
+        yield
+
+
+@pytest.fixture
+def app_registry() -> Iterator[None]:
+    """The registry with the extensions already registered (the app's, when the test module
+    imported the app); extensions registered during the test are dropped afterwards."""
+    with isolated_registry(empty=False):
         yield
 
 
@@ -38,12 +59,31 @@ def invoke_function(extensions_enabled: None) -> Callable[..., InvocationRecord]
 
 
 @pytest.fixture
+def app_client() -> Iterator[Callable[..., AppClient]]:
+    """Load a function app in this process: ``client = app_client("path/to/app")``.
+
+    The ``AppClient`` is an ``httpx.Client`` into the host's ASGI application
+    (``client.get("/api/items/42")``), with ``client.admin.run(name, input=...)`` for
+    non-HTTP functions and ``client.lines`` for the console; it is closed after the test.
+    """
+    from .app_client import AppClient  # needs httpx, the [testing] extra: imported on use
+
+    with contextlib.ExitStack() as stack:
+
+        def load(app_dir: Union[str, Path], **options: Any) -> AppClient:
+            return stack.enter_context(AppClient(app_dir, **options))
+
+        yield load
+
+
+@pytest.fixture
 def function_host() -> Iterator[Callable[..., RunningHost]]:
     """Start the local host on an app folder: ``host = function_host("path/to/app")``.
 
     Each call starts ``funcext start`` in a subprocess on a free 127.0.0.1 port and returns
     the ``RunningHost`` (``base_url``, ``url(path)``, ``wait_for(regex)``, ``output``);
-    every host started is stopped after the test.
+    every host started is stopped after the test. For start-up and shutdown behaviour;
+    ``app_client`` answers requests the same way without a process.
     """
     with contextlib.ExitStack() as stack:
 

@@ -2,7 +2,7 @@
 
 The retries run as the host runs them (``retry_policy.run_with_policy``): each attempt gets
 a new invocation context whose ``retry_context`` is filled as the host fills it, goes
-through the dispatcher (error phase on, so ``on_invocation_error`` hooks run), and the waits
+through the harness's chain (``chain="wrapper"`` by default, so error hooks run), and the waits
 between attempts are recorded by a ``FakeClock`` instead of slept. The returned ``RetryRun``
 holds every attempt's ``InvocationRecord`` (context, result or exception, log records), the
 delays the policy asked for, and the console lines the local host would print::
@@ -36,7 +36,7 @@ from ..retry_policy import (
     run_with_policy,
 )
 from ..toolkit import traceparent as tp
-from .harness import InvocationRecord, invoke_async
+from .harness import WRAPPER, InvocationRecord, chain_dispatcher, invoke_async
 
 
 class FakeClock:
@@ -123,6 +123,7 @@ def run_under_policy(
     policy: Union[RetryPolicy, _FromFunction, None] = FROM_FUNCTION,
     *,
     function_name: Optional[str] = None,
+    chain: Optional[str] = None,
     dispatcher: Optional[Dispatcher] = None,
     clock: Optional[FakeClock] = None,
     local_cap: int = DEFAULT_LOCAL_CAP,
@@ -141,10 +142,11 @@ def run_under_policy(
         A ``RetryPolicy``; ``None`` runs the function once, as without a policy.
     function_name:
         The name the contexts carry; the function's name by default.
+    chain:
+        How each attempt's hooks run, as for ``invoke``: ``"wrapper"`` (default: on every
+        Python, error hooks included) or ``"worker"`` (the worker's gating, no error hooks).
     dispatcher:
-        Runs each attempt; ``Dispatcher(error_phase=True)`` by default (gated by
-        ``PYTHON_ENABLE_WORKER_EXTENSIONS`` as in the worker; the ``extensions_enabled``
-        fixture sets it).
+        A ``Dispatcher`` of your own instead of ``chain``.
     clock:
         Records the waits; a new ``FakeClock`` by default.
     local_cap:
@@ -162,6 +164,7 @@ def run_under_policy(
             function,
             policy,
             function_name=function_name,
+            chain=chain,
             dispatcher=dispatcher,
             clock=clock,
             local_cap=local_cap,
@@ -175,6 +178,7 @@ async def run_under_policy_async(
     policy: Union[RetryPolicy, _FromFunction, None] = FROM_FUNCTION,
     *,
     function_name: Optional[str] = None,
+    chain: Optional[str] = None,
     dispatcher: Optional[Dispatcher] = None,
     clock: Optional[FakeClock] = None,
     local_cap: int = DEFAULT_LOCAL_CAP,
@@ -183,7 +187,9 @@ async def run_under_policy_async(
     """``run_under_policy`` for use inside a running event loop."""
     user_function, name, resolved = _resolve(function, policy, function_name)
     clock = clock or FakeClock()
-    dispatcher = dispatcher or Dispatcher(error_phase=True)
+    if dispatcher is not None and chain is not None:
+        raise TypeError("run_under_policy: pass either dispatcher= or chain=, not both")
+    dispatcher = dispatcher or chain_dispatcher(chain or WRAPPER)
     records: List[InvocationRecord] = []
     console: List[str] = []
 
@@ -198,6 +204,7 @@ async def run_under_policy_async(
             context=context,
             function_name=name,
             dispatcher=dispatcher,
+            capture_exception=True,
             **func_args,
         )
         records.append(record)

@@ -98,7 +98,12 @@ def test_failed_invocation_is_a_failed_request_with_its_exception(
     extension: type[OpenCensusExtension], azure: Recorder
 ) -> None:
     context = make_context("Checkout", trace_parent=INCOMING)
-    record = invoke(checkout, context=context, req=make_http_request("POST", params={"fail": "1"}))
+    record = invoke(
+        checkout,
+        capture_exception=True,
+        context=context,
+        req=make_http_request("POST", params={"fail": "1"}),
+    )
     assert isinstance(record.exception, LookupError)
     extension.flush(10.0)
     items = envelopes(azure)
@@ -125,7 +130,7 @@ def test_failed_non_http_invocation_is_a_failed_request(
         raise TimeoutError("warehouse did not answer")
 
     context = make_context("Nightly", trace_parent="")
-    record = invoke(nightly, context=context, timer=TimerRequest())
+    record = invoke(nightly, capture_exception=True, context=context, timer=TimerRequest())
     assert isinstance(record.exception, TimeoutError)
     extension.flush(10.0)
     (item,) = _of(envelopes(azure), REQUEST)

@@ -32,7 +32,9 @@ def failing(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
 
 
 def test_exception_is_recorded_through_the_error_phase(capture: CapturingExporter) -> None:
-    record = invoke(failing, function_name="Checkout", req=make_http_request("POST"))
+    record = invoke(
+        failing, capture_exception=True, function_name="Checkout", req=make_http_request("POST")
+    )
     assert isinstance(record.exception, InventoryError)
     root = capture.named("Checkout")
     assert root.status.code != 0
@@ -52,7 +54,7 @@ def test_exception_of_a_non_http_function_records_no_status_code(
     def tick(timer: TimerRequest) -> None:
         raise KeyError("missing")
 
-    record = invoke(tick, function_name="Tick", timer=TimerRequest())
+    record = invoke(tick, capture_exception=True, function_name="Tick", timer=TimerRequest())
     assert isinstance(record.exception, KeyError)
     root = capture.named("Tick")
     assert root.attributes["error.name"] == "KeyError"

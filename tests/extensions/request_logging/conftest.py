@@ -33,6 +33,6 @@ def run() -> RunFunction:
     return the extension's log records."""
 
     def run_function(function: Callable[..., Any], **kwargs: Any) -> List[logging.LogRecord]:
-        return request_logs(invoke(function, **kwargs))
+        return request_logs(invoke(function, capture_exception=True, **kwargs))
 
     return run_function

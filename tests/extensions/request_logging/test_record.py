@@ -154,6 +154,7 @@ def test_without_error_phase_a_failure_logs_nothing_as_in_azure() -> None:
 
     record = invoke(
         Explode,
+        capture_exception=True,
         req=http_request(),
         dispatcher=Dispatcher(error_phase=False, python_version=(3, 12)),
     )

@@ -66,7 +66,7 @@ def test_final_failure_does_not_fire_when_a_retry_succeeds(final: Calls) -> None
 
 def test_final_failure_does_not_fire_for_failures_that_will_be_retried(final: Calls) -> None:
     context = make_context("ProcessOrder", retry_count=1, max_retry_count=3)
-    record = invoke(failing_times(1), context=context, timer=timer())
+    record = invoke(failing_times(1), capture_exception=True, context=context, timer=timer())
     assert isinstance(record.exception, ValueError)
     assert final.calls == []
 
@@ -79,7 +79,9 @@ def test_final_failure_never_fires_for_unlimited_retries(final: Calls) -> None:
 
 
 def test_final_failure_fires_for_a_single_attempt_without_retry_context(final: Calls) -> None:
-    record = invoke(failing_times(1), function_name="ProcessOrder", timer=timer())
+    record = invoke(
+        failing_times(1), capture_exception=True, function_name="ProcessOrder", timer=timer()
+    )
     assert isinstance(record.exception, ValueError)
     (call,) = final.calls
     assert call[0] == RetryInfo(1, 0, 0)
@@ -90,6 +92,7 @@ def test_final_failure_needs_the_error_phase(final: Calls) -> None:
     context = make_context("ProcessOrder", retry_count=2, max_retry_count=2)
     record = invoke(
         failing_times(1),
+        capture_exception=True,
         context=context,
         dispatcher=Dispatcher(python_version=(3, 12)),
         timer=timer(),

@@ -217,7 +217,7 @@ def test_current_computes_the_info_without_the_pre_hook(monkeypatch: pytest.Monk
     context = make_context(
         "ProcessOrder", retry_count=2, max_retry_count=2, previous_error=ValueError("boom")
     )
-    invoke(main, context=context).raise_for_exception()
+    invoke(main, chain="worker", context=context).raise_for_exception()
     assert seen["published"] is None
     assert seen["current"].attempt == 3
     assert seen["current"].is_final_attempt

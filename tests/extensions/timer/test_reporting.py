@@ -18,6 +18,9 @@ from python_worker_extension_timer import ELAPSED_HEADER, SERVER_TIMING_HEADER, 
 from ...clocks import PerfClock
 from .conftest import body_time, logged_time, timer_logs
 
+# The worker these tests describe: on Python 3.13+ no worker runs extensions at all.
+WORKER_WITH_EXTENSIONS = (3, 12)
+
 TEXT = "This HTTP triggered function executed successfully."
 
 
@@ -287,7 +290,7 @@ def test_dispatch_runs_sync_functions_in_the_pool_and_async_ones_on_the_loop(
         return func.HttpResponse("async")
 
     TimerExtension.configure(append_to_http_response=True)
-    dispatcher = Dispatcher(python_version=(3, 12))
+    dispatcher = Dispatcher(python_version=WORKER_WITH_EXTENSIONS)
 
     async def both() -> Any:
         return await asyncio.gather(
@@ -314,7 +317,7 @@ def test_only_and_exclude_choose_the_functions_that_are_timed() -> None:
 def test_without_the_enabling_app_setting_nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHON_ENABLE_WORKER_EXTENSIONS", "0")
     TimerExtension.configure(append_to_http_response=True)
-    record = invoke(text_function, req=make_http_request())
+    record = invoke(text_function, chain="worker", req=make_http_request())
     assert timer_logs(record) == [] and record.result.get_body() == TEXT.encode()
 
 

@@ -24,8 +24,8 @@ def test_state_lives_on_the_context_and_is_gone_after_post_and_error(
 ) -> None:
     make_recorder([])
     worker = Dispatcher(error_phase=True, python_version=(3, 12))
-    ok = invoke(lambda: "fine", dispatcher=worker)
-    failed = invoke(lambda: 1 / 0, dispatcher=worker)
+    ok = invoke(lambda: "fine", capture_exception=True, dispatcher=worker)
+    failed = invoke(lambda: 1 / 0, capture_exception=True, dispatcher=worker)
     assert isinstance(failed.exception, ZeroDivisionError)
     assert state.owners(ok.context) == {} and state.owners(failed.context) == {}
     assert not [name for name in vars(ok.context) if name.startswith(STATE_PREFIX)]

@@ -105,7 +105,11 @@ def test_async_function_error_phase(extensions_enabled: None) -> None:
     async def main() -> None:
         raise LookupError("async failure")
 
-    record = invoke(main, dispatcher=Dispatcher(error_phase=True, python_version=(3, 12)))
+    record = invoke(
+        main,
+        capture_exception=True,
+        dispatcher=Dispatcher(error_phase=True, python_version=(3, 12)),
+    )
     assert isinstance(record.exception, LookupError)
     assert [c[0] for c in calls] == ["pre", "error"]
 

@@ -183,7 +183,9 @@ def test_the_harness_error_phase_dispatcher_and_the_wrapper_run_error_hooks_once
     def main() -> None:
         raise KeyError("k")
 
-    record = invoke(main, function_name=FUNCTION)  # Dispatcher(error_phase=True)
+    record = invoke(
+        main, capture_exception=True, function_name=FUNCTION
+    )  # Dispatcher(error_phase=True)
     assert isinstance(record.exception, KeyError)
     assert counts(journal) == once_each(
         "load_func", "load_app", "pre_app", "pre_func", "error_func", "error_app"
