@@ -35,8 +35,9 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The contract, gating and wrapper tests under every other installed Python the worker
-# supports (3.9, 3.10, 3.12, 3.13), each in its own cached .venv-<version>.
+# The in-process tests (contract, gating, wrapper, extensions, samples, docs) under every
+# other installed Python the worker supports (3.9, 3.10, 3.12, 3.13), each in its own
+# cached .venv-<version>.
 matrix: $(STAMP)
 	$(BIN)/python .ci/python_matrix.py $(MATRIX_ARGS)
 

@@ -1,10 +1,10 @@
-"""Runs the contract, gating and wrapper tests under every other Python the worker supports.
+"""Runs the in-process tests under every other Python the worker supports.
 
 ``make test`` runs the whole suite under the project's own ``.venv`` (Python 3.11); this
-script runs the tests whose outcome depends on the interpreter (the worker's gating rules,
-the dispatcher's contract, the in-function wrapper) under each of the other versions that is
-installed: 3.9 (extensions on by default), 3.10 and 3.12 (off unless the setting is on) and
-3.13 (the worker runs none; the wrapper carries them).
+script runs the in-process tests (the worker's contract and gating rules, the dispatcher, the
+in-function wrapper, the extensions, samples and docs' examples) under each of the other
+versions that is installed: 3.9 (extensions on by default), 3.10 and 3.12 (off unless the
+setting is on) and 3.13 (the worker runs none; the wrapper carries them).
 
 Each interpreter gets a small venv of its own, ``.venv-<version>``, with the framework and
 every extension installed editable with their test extras. A venv is rebuilt only when its
@@ -35,15 +35,17 @@ from typing import List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ("3.9", "3.10", "3.12", "3.13")
-# The tests whose outcome depends on the interpreter's version: the worker's contract and
-# gating, the dispatcher, the wrapper, and the two warnings about Python 3.13+.
+# Every test that runs in-process: the worker's contract and gating, the dispatcher, the
+# wrapper, the two warnings about Python 3.13+, the extensions, the samples and the docs'
+# examples. Slow ones (a host in a subprocess, a fresh venv, the soak) and the end-to-end,
+# load and packaging suites run once, under make unit.
 TESTS = (
-    "tests/framework/test_contract.py",
-    "tests/framework/core",
-    "tests/framework/wrapper",
-    "tests/framework/toolkit/test_base.py",
-    "tests/framework/host/test_console.py",
+    "tests/framework",
+    "tests/extensions",
+    "tests/samples",
+    "tests/docs",
 )
+PYTEST_SELECTION = ("-m", "not slow")
 FRAMEWORK_EXTRAS = "testing"
 EXTENSION_EXTRAS = "test"
 TEMPLATE = "_template"
@@ -125,7 +127,7 @@ def ensure_venv(version: str, interpreter: str) -> Path:
         return venv
     print(f"python matrix: building {venv.name} with {interpreter}", flush=True)
     shutil.rmtree(venv, ignore_errors=True)
-    install = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
+    install = [python_of(venv), "-m", "pip", "install", "-q"]
     for requirement in distributions():
         install += ["-e", requirement]
     for command in ([interpreter, "-m", "venv", str(venv)], install):
@@ -137,9 +139,13 @@ def ensure_venv(version: str, interpreter: str) -> Path:
     return venv
 
 
+def python_of(venv: Path) -> str:
+    return str(venv / "bin" / "python")
+
+
 def run_tests(version: str, venv: Path, pytest_args: Sequence[str]) -> Outcome:
     started = time.monotonic()
-    command = [str(venv / "bin" / "python"), "-m", "pytest", "-q", *TESTS, *pytest_args]
+    command = [python_of(venv), "-m", "pytest", "-q", *PYTEST_SELECTION, *TESTS, *pytest_args]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     lines = result.stdout.strip().splitlines()
     summary = lines[-1].strip("= ") if lines else "no output"

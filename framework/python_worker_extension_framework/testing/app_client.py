@@ -161,6 +161,8 @@ def _extension_classes(module: types.ModuleType) -> bool:
     for value in list(vars(module).values()):
         if (
             isinstance(value, type)
+            # on Python 3.9 a parametrised builtin such as tuple[int] passes as a type
+            and not isinstance(value, types.GenericAlias)
             and issubclass(value, (AppExtensionBase, FuncExtensionBase))
             and value.__module__ == module.__name__
         ):
