@@ -2,20 +2,20 @@
 
 The worker tells extensions nothing about bindings, only the values: a value's type names
 the trigger (``HttpRequest`` is ``http``, ``TimerRequest`` is ``timer``, a queue message is
-``pubsub`` ...). For HTTP triggers the URL goes into ``http.url`` with the values of secret
-query parameters (``code``, ``sig``, ``token`` ...), user information and secret route
-values replaced by ``REDACTED``; ``http.route`` is the path with route parameter values put
-back as ``{name}``, since the route template itself never reaches the worker.
+``pubsub`` ...). For HTTP triggers the URL goes into ``http.url`` without user
+information and masked by the framework's redaction (secret query and fragment values,
+secret route values, secret-shaped values such as connection strings); ``http.route`` is
+the path with route parameter values put back as ``{name}``, since the route template
+itself never reaches the worker.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
-from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
+from typing import Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import unquote
 
 import azure.functions as func
-from python_worker_extension_framework.toolkit import http, triggers
+from python_worker_extension_framework.toolkit import http, redaction, triggers
 
 # OpenTelemetry semantic conventions (FaaS, cloud, HTTP, exceptions) and our one addition.
 FAAS_NAME = "faas.name"
@@ -35,96 +35,19 @@ ERROR_MESSAGE = "error.message"
 STACKTRACE = "stacktrace"
 
 CLOUD_ATTRIBUTES = ((CLOUD_PROVIDER, "azure"), (CLOUD_PLATFORM, "azure_functions"))
-REDACTED = "REDACTED"
+REDACTED = redaction.REDACTED
 
 OTHER_TRIGGER = "other"
 
-SECRET_QUERY_NAMES = frozenset(
-    {
-        "code",
-        "sig",
-        "signature",
-        "token",
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "key",
-        "apikey",
-        "api_key",
-        "subscription-key",
-        "subscription_key",
-        "password",
-        "pwd",
-        "passwd",
-        "secret",
-        "client_secret",
-        "sas",
-        "auth",
-        "authorization",
-        "credential",
-        "credentials",
-        "x-functions-key",
-    }
-)
-# A parameter whose name contains one of these is secret too (``db_password``, ``myToken``).
-SECRET_FRAGMENTS = ("password", "passwd", "secret", "token", "apikey", "api_key", "signature")
+# The framework's built-in secret names (one list for every output; see
+# ``python_worker_extension_framework.toolkit.redaction.NAME_CLASSES``).
+SECRET_QUERY_NAMES = frozenset(redaction.BUILTIN_NAMES)
 
 
 def find_trigger(func_args: Mapping[str, Any]) -> Tuple[str, Optional[Any]]:
     """``(faas.trigger, trigger value)``: ``("other", None)`` when no value is a trigger."""
     kind, value = triggers.find_trigger(func_args)
     return triggers.FAAS_TRIGGER.get(kind, OTHER_TRIGGER), value
-
-
-class UrlRedactor:
-    """Removes secrets from URLs: secret query parameter values, user information, and
-    the values of secret-named route parameters in the path."""
-
-    def __init__(self, extra_names: Iterable[str] = ()) -> None:
-        self.names: FrozenSet[str] = SECRET_QUERY_NAMES | frozenset(n.lower() for n in extra_names)
-        # Names are chosen by callers (any query parameter), so the cache is bounded.
-        self.is_secret: Callable[[str], bool] = functools.lru_cache(maxsize=1024)(self._judge)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, UrlRedactor) and other.names == self.names
-
-    def __hash__(self) -> int:
-        return hash(self.names)
-
-    def _judge(self, name: str) -> bool:
-        text = unquote_plus(name).strip().lower()
-        return text in self.names or any(fragment in text for fragment in SECRET_FRAGMENTS)
-
-    def _query(self, query: str) -> str:
-        pieces = query.split("&")
-        for index, piece in enumerate(pieces):
-            name, equals, _ = piece.partition("=")
-            if equals and self.is_secret(name):
-                pieces[index] = f"{name}={REDACTED}"
-        return "&".join(pieces)
-
-    def url(self, url: str, secret_path_values: Iterable[str] = ()) -> str:
-        """``url`` with secrets replaced by ``REDACTED``; never raises."""
-        secret_values = [v for v in secret_path_values if v]
-        if "@" not in url and not secret_values:
-            if "?" not in url and "#" not in url:
-                return url
-            head, hash_mark, fragment = url.partition("#")
-            base, question_mark, query = head.partition("?")
-            return base + question_mark + self._query(query) + hash_mark + self._query(fragment)
-        try:
-            parts = urlsplit(url)
-            netloc = parts.netloc.rpartition("@")[2]
-            path = parts.path
-            for value in secret_values:
-                path = _replace_segments(path, value, REDACTED)
-            return urlunsplit(
-                (parts.scheme, netloc, path, self._query(parts.query), self._query(parts.fragment))
-            )
-        except ValueError:  # not a URL urllib can split: keep only what cannot hold a secret
-            head = url.split("#", 1)[0].split("?", 1)[0]
-            scheme, sep, rest = head.partition("://")
-            return scheme + sep + rest.rpartition("@")[2] if sep else head.rpartition("@")[2]
 
 
 def url_path(url: str) -> str:
@@ -158,17 +81,31 @@ def route_template(path: str, route_params: Mapping[str, Any]) -> str:
     return path
 
 
-def http_attributes(request: Any, redactor: UrlRedactor) -> Dict[str, Any]:
+def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any]:
     """``http.method``, ``http.route`` and the redacted ``http.url`` of an HTTP trigger."""
     url = str(getattr(request, "url", "") or "")
     route_params: Mapping[str, Any] = getattr(request, "route_params", None) or {}
     path = url_path(url)
-    secret_values = [str(v) for k, v in route_params.items() if v and redactor.is_secret(str(k))]
     return {
         HTTP_METHOD: str(getattr(request, "method", "") or "").upper(),
         HTTP_ROUTE: route_template(path, route_params),
-        HTTP_URL: redactor.url(url, secret_values),
+        HTTP_URL: redact_url(url, route_params, redactor),
     }
+
+
+def redact_url(url: str, route_params: Mapping[str, Any], redactor: redaction.Redactor) -> str:
+    """``url`` through the redactor, without user information, and with the values of
+    secret-named route parameters (``/api/reset/{token}``) in its path masked too."""
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        authority, slash, tail = rest.partition("/")
+        if "@" in authority:
+            url = f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{tail}"
+    for name, value in route_params.items():
+        if value and redactor.is_secret_name(str(name)):
+            head, mark, tail = url.partition("?")
+            url = _replace_segments(head, str(value), REDACTED) + mark + tail
+    return redactor.url(url)
 
 
 def response_status(result: Any, func_args: Mapping[str, Any]) -> Optional[int]:

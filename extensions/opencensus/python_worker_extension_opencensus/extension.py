@@ -247,7 +247,8 @@ class OpenCensusExtension(WorkerExtension):
             if span is not None:
                 if invocation.data[_HTTP]:
                     tracing.set_http_status(span, 500)  # what the worker answers
-                tracing.record_exception(span, exception)
+                recorder = invocation.data[_TRACER].tracer
+                tracing.record_exception(span, exception, recorder.redactor)
                 cls._end(invocation, span)
         finally:
             cls._leave(invocation)

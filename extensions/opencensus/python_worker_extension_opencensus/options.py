@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
 from opencensus.ext.azure.common import Options as _AzureOptions
-from python_worker_extension_framework.toolkit import ExtensionConfigError, Option, TypeSpec
-
-from .attributes import UrlRedactor
+from python_worker_extension_framework.toolkit import (
+    ExtensionConfigError,
+    Option,
+    TypeSpec,
+    redaction,
+)
 
 APP_SETTING_PREFIX = "PYTHON_WORKER_EXTENSION_OPENCENSUS_"
 CONNECTION_STRING_SETTING = "APPLICATIONINSIGHTS_CONNECTION_STRING"
@@ -91,6 +94,14 @@ def _names(value: Any) -> FrozenSet[str]:
     return frozenset(item.strip().lower() for item in items if item.strip())
 
 
+def _patterns(value: Any) -> Tuple[str, ...]:
+    # A string is one pattern (a comma is common inside one: ``{20,}``); join several
+    # with ``|``.
+    patterns = (value,) if isinstance(value, str) else tuple(value)
+    redaction.compile_patterns(patterns)  # raises ValueError naming the bad pattern
+    return tuple(p if isinstance(p, str) else p.pattern for p in patterns)
+
+
 OWN_OPTIONS = (
     Option(
         "connection_string",
@@ -154,8 +165,16 @@ OWN_OPTIONS = (
         (str, tuple, list, frozenset, set),
         (),
         env=_app_setting("redact_query_params"),
-        doc="More query parameter names whose values are removed from http.url.",
+        doc="More names whose values are masked in spans (http.url and attributes).",
         check=_names,
+    ),
+    Option(
+        "redact_patterns",
+        (str, tuple, list),
+        (),
+        env=_app_setting("redact_patterns"),
+        doc="Regular expressions of secret values, masked wherever they appear in spans.",
+        check=_patterns,
     ),
     Option(
         "queue_capacity",
@@ -206,7 +225,7 @@ class Plan:
     cloud_role_name: Optional[str] = None
     trace_requests: bool = True
     queue_capacity: int = DEFAULT_QUEUE_CAPACITY
-    redactor: UrlRedactor = field(default_factory=UrlRedactor)
+    redactor: redaction.Redactor = redaction.DEFAULT
     azure_options: Tuple[Tuple[str, Any], ...] = ()
     # Trace ids whose lower 64 bits are below this are recorded (see ``propagation``);
     # computed once here, not per invocation.
@@ -234,7 +253,9 @@ class Plan:
             cloud_role_name=settings["cloud_role_name"],
             trace_requests=settings["trace_requests"],
             queue_capacity=settings["queue_capacity"],
-            redactor=UrlRedactor(settings["redact_query_params"]),
+            redactor=redaction.Redactor(
+                settings["redact_query_params"], settings["redact_patterns"]
+            ),
             azure_options=tuple(
                 (name, settings[name])
                 for name in AZURE_EXPORTER_OPTIONS

@@ -46,6 +46,7 @@ from opencensus.trace.tracer import Tracer
 from opencensus.trace.tracers.base import NullContextManager
 from opencensus.trace.tracers.context_tracer import ContextTracer
 from opencensus.trace.tracers.noop_tracer import NoopTracer
+from python_worker_extension_framework.toolkit import redaction
 
 from .attributes import (
     ERROR_MESSAGE,
@@ -53,7 +54,6 @@ from .attributes import (
     HTTP_STATUS_CODE,
     HTTP_URL,
     STACKTRACE,
-    UrlRedactor,
 )
 from .propagation import Incoming, new_span_id, new_trace_id
 
@@ -222,7 +222,9 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
     a function leaves open are ended with the invocation instead of being lost.
     """
 
-    def __init__(self, exporter: Any, span_context: SpanContext, redactor: UrlRedactor) -> None:
+    def __init__(
+        self, exporter: Any, span_context: SpanContext, redactor: redaction.Redactor
+    ) -> None:
         # ContextTracer.__init__ minus its defaults, with a plain lock: only `with` is used.
         self.exporter = exporter
         self.span_context = span_context
@@ -287,16 +289,10 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
         else:  # a tree made with Span.span(): opencensus walks it
             datas = super().get_span_datas(span)
         invocation_span_id = getattr(self.invocation_span, "span_id", None)
-        for data in datas:
-            if data.span_id == invocation_span_id:
-                continue
-            attributes = data.attributes
-            url = getattr(attributes, "_dict", attributes).get(HTTP_URL)
-            if isinstance(url, str):
-                clean = self.redactor.url(url)
-                if clean != url:
-                    data.attributes[HTTP_URL] = clean
-        return datas
+        return [
+            data if data.span_id == invocation_span_id else redact_span_data(data, self.redactor)
+            for data in datas
+        ]
 
     def _span_data(self, span: RecordedSpan) -> SpanData:
         parent = span.parent_span
@@ -378,7 +374,7 @@ def recording_tracer(
     trace_id: str,
     incoming: Optional[Incoming],
     exporter: Any,
-    redactor: UrlRedactor,
+    redactor: redaction.Redactor,
 ) -> InvocationTracer:
     """A tracer that records this invocation's spans, children of the caller's span."""
     parent_id = incoming.parent_id if incoming is not None else None
@@ -421,13 +417,51 @@ def set_http_status(span: Span, status_code: int) -> None:
         span.set_status(trace_utils.status_from_http_code(status_code))
 
 
-def record_exception(span: Span, exception: BaseException) -> None:
-    """The exception's type, message and stack on the span; the span status an error."""
+def redact_span_data(data: SpanData, redactor: redaction.Redactor) -> SpanData:
+    """Mask secrets in a span made by other code (a ``requests`` client span, a span the
+    function opened): ``http.url`` as a URL, attributes with secret names whole, other
+    string attributes and the name as text (connection strings, tokens, ``name=value``)."""
+    attributes = data.attributes
+    items = getattr(attributes, "_dict", attributes)
+    for key, value in list(items.items()):
+        if not isinstance(value, str):
+            continue
+        if key == HTTP_URL:
+            clean = redactor.url(value)
+        elif redactor.is_secret_name(key):
+            clean = redaction.REDACTED
+        else:
+            clean = redactor.text(value)
+        if clean != value:
+            attributes[key] = clean
+    changes: Dict[str, Any] = {}
+    name = data.name
+    if isinstance(name, str) and ("=" in name or "%" in name or " " in name or "eyJ" in name):
+        clean_name = redactor.text(name)
+        if clean_name != name:
+            changes["name"] = clean_name
+    status = data.status
+    message = getattr(status, "message", None)
+    if isinstance(message, str) and message:
+        # A failed call's status carries the exception's message, often with the URL.
+        clean_message = redactor.text(message)
+        if clean_message != message:
+            changes["status"] = Status(status.code, clean_message, status.details)
+    return data._replace(**changes) if changes else data
+
+
+def record_exception(
+    span: Span, exception: BaseException, redactor: redaction.Redactor = redaction.DEFAULT
+) -> None:
+    """The exception's type, message and stack on the span, secrets masked (messages
+    often carry the data that failed); the span status an error."""
     try:
-        message = str(exception)
+        message = redactor.text(str(exception))
     except Exception:  # a broken __str__ must not lose the failure
         message = f"<unprintable {type(exception).__name__}>"
-    stack = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+    stack = redactor.text(
+        "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+    )
     span.add_attribute(ERROR_NAME, type(exception).__name__)
     span.add_attribute(ERROR_MESSAGE, message[:MAX_ERROR_MESSAGE_CHARS])
     span.add_attribute(STACKTRACE, stack[-MAX_STACKTRACE_CHARS:])

@@ -3,10 +3,14 @@
 - JSON (by content type, or any body starting with ``{`` or ``[``) is parsed whole and
   secret keys are masked at any depth; a JSON body that does not parse, or is larger
   than ``PARSE_LIMIT``, is not logged at all, because it cannot be redacted reliably.
-- Other text (``text/*``, form posts, XML, or bytes that decode as UTF-8) is scanned for
-  ``name=value`` pairs, quoted pairs, ``Name: value`` lines, XML elements and
-  ``Bearer``/``Basic`` credentials with secret names. Only the first part that can reach
-  the cap is decoded and scanned, so a cut can only shorten a value, never reveal one.
+- A form post is parsed as a server parses it (``&`` and ``;`` separators, ``+`` a space,
+  values decoded until they stop changing), so a secret field, or a field whose value is
+  a secret (an encoded connection string), is masked; then it is scanned as text.
+- Other text (``text/*``, XML, or bytes that decode as UTF-8) is scanned for
+  ``name=value`` pairs, quoted pairs, ``Name: value`` lines, XML elements with secret
+  names, and for connection-string keys, ``Bearer``/``Basic`` credentials and JWTs.
+  Only the first part that can reach the cap is decoded and scanned, so a cut can only
+  shorten a value, never reveal one.
 - Anything else is logged as its type and size.
 """
 
@@ -15,12 +19,13 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from .redaction import Findings, SecretNames
+from python_worker_extension_framework.toolkit.redaction import Findings, Redactor
 
 PARSE_LIMIT = 1024 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
 
 _TEXT_TYPES = (
-    "application/x-www-form-urlencoded",
+    FORM_TYPE,
     "application/xml",
     "application/javascript",
     "application/graphql",
@@ -51,7 +56,7 @@ def _kind(mimetype: str, body: bytes) -> str:
 
 
 def excerpt(
-    body: bytes, mimetype: str, limit: int, names: SecretNames, findings: Findings
+    body: bytes, mimetype: str, limit: int, redactor: Redactor, findings: Findings
 ) -> Optional[str]:
     """The redacted, capped text of a body for the record; ``None`` when it is empty."""
     if not body:
@@ -67,9 +72,12 @@ def excerpt(
             data = json.loads(body)
         except (ValueError, RecursionError):
             return "[JSON body not logged: it does not parse, so it cannot be redacted]"
-        text = json.dumps(names.json(data, findings), ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(redactor.json(data, findings), ensure_ascii=False, separators=(",", ":"))
     elif kind == "text":
-        text = names.text(body[: limit * 4 + 256].decode("utf-8", "replace"), findings)
+        scanned = body[: limit * 4 + 256].decode("utf-8", "replace")
+        if mimetype == FORM_TYPE:
+            scanned = redactor.form(scanned, findings)
+        text = redactor.text(scanned, findings)
     else:
         return f"[{mimetype or 'binary'} body, {len(body)} bytes]"
     if len(text) > limit:

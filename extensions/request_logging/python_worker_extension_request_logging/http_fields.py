@@ -16,8 +16,7 @@ from urllib.parse import unquote
 
 import azure.functions as func
 from python_worker_extension_framework.toolkit import http
-
-from .redaction import REDACTED, SecretNames
+from python_worker_extension_framework.toolkit.redaction import REDACTED, Redactor
 
 NO_RESPONSE_STATUS = 204
 UNCONVERTIBLE_STATUS = 500
@@ -98,7 +97,7 @@ _is_canonical_ipv4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}").fullmatch
 
 
 def route_and_path(
-    path: str, route_params: Mapping[str, Any], names: SecretNames
+    path: str, route_params: Mapping[str, Any], redactor: Redactor
 ) -> Tuple[str, str]:
     """``(route, path)``: the route with parameter values replaced by ``{name}``, and the path
     with the values of secret route parameters (``{token}``) masked.
@@ -122,7 +121,7 @@ def route_and_path(
         ):
             cut = len(segments) - width
             tail_route = [f"{{{name}}}"]
-            tail_path = [REDACTED] if names.is_secret(name) else segments[cut:]
+            tail_path = [REDACTED] if redactor.is_secret_name(name) else segments[cut:]
             del unused[name]
             break
     route, masked = segments[:cut], segments[:cut]
@@ -133,7 +132,7 @@ def route_and_path(
         for name, value in unused.items():
             if decoded == value:
                 route[index] = f"{{{name}}}"
-                if names.is_secret(name):
+                if redactor.is_secret_name(name):
                     masked[index] = REDACTED
                 del unused[name]
                 break

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, FrozenSet, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
-from python_worker_extension_framework.toolkit import Option
+from python_worker_extension_framework.toolkit import Option, redaction
 
-from .redaction import SecretNames
 from .sampling import TRACE_SAMPLING_MODES
 
 APP_SETTING_PREFIX = "PYTHON_WORKER_EXTENSION_REQUEST_LOGGING_"
@@ -88,6 +87,14 @@ def _paths(value: Any) -> Tuple[str, ...]:
     if bad:
         raise ValueError(f"{bad[0]!r} is not a URL path; paths start with '/', e.g. '/api/health'")
     return paths
+
+
+def _patterns(value: Any) -> Tuple[str, ...]:
+    # A string is one pattern (a comma is common inside one: ``{20,}``); join several
+    # with ``|``.
+    patterns = (value,) if isinstance(value, str) else tuple(value)
+    redaction.compile_patterns(patterns)  # raises ValueError naming the bad pattern
+    return tuple(p if isinstance(p, str) else p.pattern for p in patterns)
 
 
 def _body_cap(value: int) -> int:
@@ -184,6 +191,14 @@ OPTIONS = (
         doc="More query, header, form and JSON key names to mask (added to the built-ins).",
         check=_strings,
     ),
+    Option(
+        "redact_patterns",
+        (tuple, list, str),
+        (),
+        env=_app_setting("redact_patterns"),
+        doc="Regular expressions of secret values, masked wherever they appear (added).",
+        check=_patterns,
+    ),
 )
 
 
@@ -216,7 +231,7 @@ class Plan:
     header_allow: FrozenSet[str]
     log_body: bool
     max_body_chars: int
-    names: SecretNames
+    redactor: redaction.Redactor
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Plan:
@@ -234,5 +249,5 @@ class Plan:
             header_allow=frozenset(settings["log_headers"]),
             log_body=settings["log_body"],
             max_body_chars=settings["max_body_chars"],
-            names=SecretNames(settings["redact_names"]),
+            redactor=redaction.Redactor(settings["redact_names"], settings["redact_patterns"]),
         )

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import azure.functions as func
 from python_worker_extension_framework.toolkit import Invocation, facts
+from python_worker_extension_framework.toolkit.redaction import Findings
 
 from .bodies import excerpt, mimetype_of
 from .http_fields import (
@@ -24,7 +25,6 @@ from .http_fields import (
     status_of,
 )
 from .options import Plan
-from .redaction import Findings
 
 # Always present, in this order (``null`` when not applicable).
 RECORD_KEYS = (
@@ -138,14 +138,14 @@ def build(
         return record
 
     findings = Findings()
-    names = plan.names
+    redactor = plan.redactor
     route_params = request.route_params or {}
     if route_params:
-        names.route_params(route_params, findings)
-    route, path = route_and_path(url[0], route_params, names)
-    if "=" in path or ":" in path:
-        path = names.text(path, findings)
-    query = names.query(url[1], findings) if url[1] else None
+        redactor.route_params(route_params, findings)
+    route, path = route_and_path(url[0], route_params, redactor)
+    if "=" in path or ":" in path or "%" in path or "eyJ" in path:
+        path = redactor.text(path, findings)
+    query = redactor.query(url[1], findings) if url[1] else None
     headers = request.headers
     user_agent = header(headers, "user-agent")
     body = request.get_body() or b""
@@ -166,7 +166,7 @@ def build(
         "response_bytes": None if exception is not None else response_size(ending.response),
         "client_ip": client_ip(headers),
         "user_agent": (
-            names.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None
+            redactor.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None
         ),
     }
     if attempt is not None:
@@ -189,26 +189,26 @@ def _add_optional(
 ) -> None:
     """Headers (``log_headers``) and bodies (``log_body``): every secret header's value is
     remembered first, logged or not, so an echo of it in another field is masked too."""
-    names = plan.names
+    redactor = plan.redactor
     response_headers = (
         ending.response.headers if isinstance(ending.response, func.HttpResponse) else {}
     )
-    names.collect_headers(headers, findings)
-    names.collect_headers(response_headers, findings)
+    redactor.collect_headers(headers, findings)
+    redactor.collect_headers(response_headers, findings)
     if plan.header_allow:
-        record["request_headers"] = names.headers(
-            headers, plan.header_allow, findings, MAX_HEADER_CHARS
+        record["request_headers"] = redactor.headers(
+            headers, findings, allow=plan.header_allow, max_length=MAX_HEADER_CHARS
         )
-        record["response_headers"] = names.headers(
-            response_headers, plan.header_allow, findings, MAX_HEADER_CHARS
+        record["response_headers"] = redactor.headers(
+            response_headers, findings, allow=plan.header_allow, max_length=MAX_HEADER_CHARS
         )
     if plan.log_body:
         limit = plan.max_body_chars
         content_type = mimetype_of(header(headers, "content-type"))
-        record["request_body"] = excerpt(body, content_type, limit, names, findings)
+        record["request_body"] = excerpt(body, content_type, limit, redactor, findings)
         response_body, response_type = body_of(ending.response)
         record["response_body"] = excerpt(
-            response_body, mimetype_of(response_type), limit, names, findings
+            response_body, mimetype_of(response_type), limit, redactor, findings
         )
 
 

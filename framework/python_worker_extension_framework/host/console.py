@@ -3,7 +3,9 @@
 Everything goes through the ``funcext`` logger to one console handler on the root logger, so
 the function's own ``logging`` calls and the extensions' records appear in the same stream,
 in order, with the same time stamps. Records Azure sends to the system log are hidden, or
-tagged with ``--verbose`` (``system_logs.py``).
+tagged with ``--verbose`` (``system_logs.py``). Every line, traceback included, passes
+through the framework's redaction first: a URL with ``?code=...``, a connection string in
+an exception message or a token the function logged never reaches the console.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import IO, Any, Callable, Dict, List, Optional, Sequence
 from ..core import _registry as registry
 from ..core import format_hook_chain
 from ..core.gating import SETTING, is_true_like, worker_runs_extensions
+from ..toolkit import redaction
 from ..wrapper import is_wrapped
 from . import system_logs
 from .loader import FunctionSpec
@@ -98,7 +101,9 @@ class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
         hint = system_logs.hint_of(record)
-        text = hint or system_logs.tag(super().format(record), record, self.colour)
+        text = hint or system_logs.tag(
+            redaction.DEFAULT.text(super().format(record)), record, self.colour
+        )
         return f"[{stamp:%Y-%m-%dT%H:%M:%S}.{stamp.microsecond // 1000:03d}Z] {text}"
 
 

@@ -26,6 +26,7 @@ import azure.functions as func
 
 from ..core import Dispatcher, HookTrace, is_async_function
 from ..host.convert import OutputBinding
+from ..toolkit import redaction
 from .builders import UNROUTED_ATTRIBUTE, make_context, with_route_params
 from .functions import FunctionTarget, resolve_function
 
@@ -80,7 +81,25 @@ class _Capture(logging.Handler):
         self.records: List[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        self.records.append(redacted_record(record))
+
+
+def redacted_record(record: logging.LogRecord) -> logging.LogRecord:
+    """A copy of ``record`` whose message and traceback text went through the framework's
+    redaction, so a test that prints what it captured prints no secret. The original
+    record (which other handlers see) is left as it was."""
+    message = record.getMessage()
+    masked = redaction.DEFAULT.text(message)
+    exc_text = record.exc_text
+    if record.exc_info and not exc_text:
+        exc_text = logging.Formatter().formatException(record.exc_info)
+    masked_exc = redaction.DEFAULT.text(exc_text) if exc_text else exc_text
+    if masked == message and masked_exc == exc_text:
+        return record
+    copy = logging.makeLogRecord(record.__dict__)
+    copy.msg, copy.args = masked, None
+    copy.exc_text = masked_exc
+    return copy
 
 
 @contextlib.contextmanager

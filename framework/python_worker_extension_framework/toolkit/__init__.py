@@ -3,7 +3,9 @@
 An extension subclasses ``WorkerExtension``, declares ``Option``s, and fills in the private
 ``_on_*`` steps; the modules ``http``, ``triggers``, ``traceparent`` and ``facts`` hold the
 helpers the project's extensions share (reading and changing responses, naming the trigger,
-W3C trace context, the facts extensions publish for each other on the context).
+W3C trace context, the facts extensions publish for each other on the context);
+``redaction`` is the one place that decides what is a secret and masks it, for every
+output (logs, spans, the console).
 ``logs.emit`` writes a log record without ``Logger.log``'s per-call stack walk.
 ``invocation_state`` keeps an extension's own per-invocation values on the context.
 """
@@ -17,7 +19,7 @@ from ..errors import (
     OptionValueError,
     UnknownOptionError,
 )
-from . import facts, http, logs, traceparent, triggers
+from . import facts, http, logs, redaction, traceparent, triggers
 from ._base import Invocation, WorkerExtension
 from .options import Option, Settings, TypeSpec
 
@@ -37,6 +39,7 @@ __all__ = [
     "http",
     "invocation_state",
     "logs",
+    "redaction",
     "traceparent",
     "triggers",
 ]

@@ -56,6 +56,23 @@ def test_requests_call_carries_the_trace_with_the_client_span_as_parent(
     assert "secret" not in client.attributes["http.url"]  # redacted on export
 
 
+def test_client_span_url_masks_every_name_class_and_separator(
+    capture: CapturingExporter, downstream: Recorder
+) -> None:
+    query = "%2563ode=s1;sig=s2&api+key=s3&AccountKey=s4&x-ms-client-principal=s5&keep=1"
+
+    def main(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(requests.get(f"{downstream.url}/items?{query}", timeout=5).text)
+
+    invoke(main, context=make_context("Caller"), req=make_http_request()).raise_for_exception()
+    (client,) = client_spans(capture)
+    url = client.attributes["http.url"]
+    assert url.endswith(
+        "/items?%2563ode=[REDACTED];sig=[REDACTED]&api+key=[REDACTED]&AccountKey=[REDACTED]"
+        "&x-ms-client-principal=[REDACTED]&keep=1"
+    ), url
+
+
 @pytest.fixture
 def unpatched_requests() -> Iterator[None]:
     """``requests.Session.request`` as in a fresh process (no integration yet), restored after."""

@@ -14,6 +14,7 @@ from opencensus.trace import execution_context
 from opencensus.trace.span import SpanKind
 from opencensus.trace.tracer import Tracer
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
+from python_worker_extension_framework.toolkit import OptionValueError
 from python_worker_extension_framework.toolkit.facts import publish_retry_facts
 from python_worker_extension_opencensus import (
     FAAS_RETRY_ATTEMPT,
@@ -232,3 +233,50 @@ def test_unconfigured_extension_without_settings_still_gives_a_tracer() -> None:
     record = invoke(hello, function_name="Hello", req=make_http_request())
     record.raise_for_exception()
     assert any("OpenCensusExtension is inactive" in m for m in record.messages())
+
+
+ISSUE_QUERY = (
+    "%2563ode=s1&a=1;sig=s2&api+key=s3&AccountKey=s4&SharedAccessKey=s5"
+    "&Ocp-Apim-Subscription-Key=s6&private_key=s7&connection_string=s8&session_id=s9"
+    "&passphrase=s10&client_assertion=s11"
+)
+ISSUE_MASKED = (
+    f"%2563ode={REDACTED}&a=1;sig={REDACTED}&api+key={REDACTED}&AccountKey={REDACTED}"
+    f"&SharedAccessKey={REDACTED}&Ocp-Apim-Subscription-Key={REDACTED}"
+    f"&private_key={REDACTED}&connection_string={REDACTED}&session_id={REDACTED}"
+    f"&passphrase={REDACTED}&client_assertion={REDACTED}"
+)
+
+
+def test_http_url_masks_what_request_logging_masks(capture: CapturingExporter) -> None:
+    """Double-encoded names, ``;`` separators, ``+`` in a name and every name class."""
+    request = make_http_request("GET", f"https://h/api/x?{ISSUE_QUERY}")
+    invoke(hello, function_name="X", req=request).raise_for_exception()
+    assert capture.named("X").attributes["http.url"] == f"https://h/api/x?{ISSUE_MASKED}"
+
+
+def test_more_patterns_can_be_redacted(extension: type[OpenCensusExtension]) -> None:
+    capture = CapturingExporter()
+    extension.configure(exporter=capture, redact_patterns=[r"sk-[a-z0-9]{8,}"])
+    request = make_http_request("GET", "https://h/api/x?q=sk-abcdefgh12&code=c")
+    invoke(hello, function_name="X", req=request).raise_for_exception()
+    assert capture.named("X").attributes["http.url"] == (
+        f"https://h/api/x?q={REDACTED}&code={REDACTED}"
+    )
+
+
+def test_a_bad_pattern_fails_configure(extension: type[OpenCensusExtension]) -> None:
+    with pytest.raises(OptionValueError, match=r"redact_patterns.*not a valid regular"):
+        extension.configure(exporter=CapturingExporter(), redact_patterns=["sk-("])
+
+
+def test_exception_messages_on_the_span_are_masked(capture: CapturingExporter) -> None:
+    def failing(req: func.HttpRequest) -> None:
+        raise RuntimeError("cannot connect: AccountName=a;AccountKey=s3cr3tKey0==;x=1")
+
+    request = make_http_request("GET", "https://h/api/x")
+    record = invoke(failing, function_name="Failing", capture_exception=True, req=request)
+    assert record.exception is not None
+    attributes = capture.named("Failing").attributes
+    assert "s3cr3tKey0" not in attributes["error.message"] + attributes["stacktrace"]
+    assert f"AccountKey={REDACTED}" in attributes["error.message"]

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_worker_extension_framework.testing import make_context, make_http_request
+from python_worker_extension_framework.toolkit.redaction import Findings
 from python_worker_extension_request_logging import RECORD_ATTRIBUTE, RequestLoggingExtension
 from python_worker_extension_request_logging.formatting import _BARE, _IN_QUOTES, _bare, _quoted
 from python_worker_extension_request_logging.http_fields import client_ip
-from python_worker_extension_request_logging.redaction import Findings
 
 from .conftest import RunFunction
 

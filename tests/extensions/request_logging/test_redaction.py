@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional
 import azure.functions as func
 import pytest
 from python_worker_extension_framework.testing import make_http_request
+from python_worker_extension_framework.toolkit import OptionValueError
 from python_worker_extension_request_logging import (
     BUILTIN_HEADER_NAMES,
     BUILTIN_QUERY_NAMES,
@@ -260,3 +261,39 @@ def test_a_failure_while_building_never_leaks(
     assert log.levelno == logging.ERROR
     assert "could not be built: RuntimeError" in log.getMessage()
     assert SECRET not in log.getMessage() + repr(vars(log))
+
+
+def test_form_field_holding_an_encoded_connection_string(run: RunFunction) -> None:
+    RequestLoggingExtension.configure(log_body=True)
+    body = (
+        "user=ann&storage=DefaultEndpointsProtocol%3Dhttps%3BAccountName%3Dacct%3B"
+        f"AccountKey%3D{SECRET}%2B%2F%3D%3D%3BEndpointSuffix%3Dcore.windows.net&remember=1"
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    record = logged(run, headers=headers, body=body)
+    assert record["request_body"] == f"user=ann&storage={REDACTED}&remember=1"
+
+
+def test_client_principal_header_is_masked_when_allow_listed(run: RunFunction) -> None:
+    RequestLoggingExtension.configure(
+        log_headers=["x-ms-client-principal", "x-ms-client-principal-id"]
+    )
+    record = logged(
+        run, headers={"X-MS-CLIENT-PRINCIPAL": f"eyJ{SECRET}", "X-MS-CLIENT-PRINCIPAL-ID": SECRET}
+    )
+    assert record["request_headers"] == {
+        "x-ms-client-principal": REDACTED,
+        "x-ms-client-principal-id": REDACTED,
+    }
+
+
+def test_user_patterns_mask_values_anywhere(run: RunFunction) -> None:
+    RequestLoggingExtension.configure(redact_patterns=r"Sx7Qp\w+", log_headers=["x-note"])
+    record = logged(run, f"http://localhost/api/x?q={SECRET}", headers={"X-Note": SECRET})
+    assert record["query"] == f"q={REDACTED}"
+    assert record["request_headers"] == {"x-note": REDACTED}
+
+
+def test_a_bad_pattern_fails_configure() -> None:
+    with pytest.raises(OptionValueError, match=r"redact_patterns.*matches the empty string"):
+        RequestLoggingExtension.configure(redact_patterns=[".*"])

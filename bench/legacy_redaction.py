@@ -1,24 +1,21 @@
-"""Which names are secret, and masking their values in URLs, headers, text and JSON.
+"""The redaction code ``toolkit.redaction`` replaced, kept only as the benchmark's anchor.
 
-One matcher (``SecretNames``) decides for every place a name can appear: query
-parameters, headers, form fields, JSON keys, route parameters. A name is secret when,
-after URL decoding (repeated, so double encoding does not hide it), lower-casing and
-dropping ``-``, ``_``, ``.`` and spaces, it equals a built-in or user-added name (whole,
-or one ``[..]``, ``/`` or ``:`` separated part of it), or contains a built-in fragment such
-as ``password`` or ``token``. User names are only ever added to the built-ins; there is
-no way to remove one.
-
-Every value masked is remembered in ``Findings``; the record builder finally replaces any
-other occurrence of those values (an echo in a response body, a ``Referer`` header) with
-the marker too, so a secret masked in one place cannot surface in another.
+Request logging's ``SecretNames``/``Findings`` and OpenCensus' ``UrlRedactor`` as they were
+before the one redaction module (the commit before it), unchanged but for names. Nothing
+outside ``bench_redaction`` imports this; it is not used to redact anything.
 """
+
+# ruff: noqa
+# mypy: ignore-errors
 
 from __future__ import annotations
 
 import functools
 import re
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+
+# -- request logging -------------------------------------------------------------------------
 
 REDACTED = "[REDACTED]"
 
@@ -327,3 +324,102 @@ class SecretNames:
             if str(key).lower() in ("name", "key") and isinstance(item, str):
                 return self.is_secret(item)
         return False
+
+
+# -- OpenCensus ------------------------------------------------------------------------------
+
+OPENCENSUS_REDACTED = "REDACTED"
+
+OPENCENSUS_QUERY_NAMES = frozenset(
+    {
+        "code",
+        "sig",
+        "signature",
+        "token",
+        "access_token",
+        "id_token",
+        "refresh_token",
+        "key",
+        "apikey",
+        "api_key",
+        "subscription-key",
+        "subscription_key",
+        "password",
+        "pwd",
+        "passwd",
+        "secret",
+        "client_secret",
+        "sas",
+        "auth",
+        "authorization",
+        "credential",
+        "credentials",
+        "x-functions-key",
+    }
+)
+# A parameter whose name contains one of these is secret too (``db_password``, ``myToken``).
+OPENCENSUS_FRAGMENTS = ("password", "passwd", "secret", "token", "apikey", "api_key", "signature")
+
+
+class UrlRedactor:
+    """Removes secrets from URLs: secret query parameter values, user information, and
+    the values of secret-named route parameters in the path."""
+
+    def __init__(self, extra_names: Iterable[str] = ()) -> None:
+        self.names: FrozenSet[str] = OPENCENSUS_QUERY_NAMES | frozenset(
+            n.lower() for n in extra_names
+        )
+        # Names are chosen by callers (any query parameter), so the cache is bounded.
+        self.is_secret: Callable[[str], bool] = functools.lru_cache(maxsize=1024)(self._judge)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, UrlRedactor) and other.names == self.names
+
+    def __hash__(self) -> int:
+        return hash(self.names)
+
+    def _judge(self, name: str) -> bool:
+        text = unquote_plus(name).strip().lower()
+        return text in self.names or any(fragment in text for fragment in OPENCENSUS_FRAGMENTS)
+
+    def _query(self, query: str) -> str:
+        pieces = query.split("&")
+        for index, piece in enumerate(pieces):
+            name, equals, _ = piece.partition("=")
+            if equals and self.is_secret(name):
+                pieces[index] = f"{name}={OPENCENSUS_REDACTED}"
+        return "&".join(pieces)
+
+    def url(self, url: str, secret_path_values: Iterable[str] = ()) -> str:
+        """``url`` with secrets replaced by ``OPENCENSUS_REDACTED``; never raises."""
+        secret_values = [v for v in secret_path_values if v]
+        if "@" not in url and not secret_values:
+            if "?" not in url and "#" not in url:
+                return url
+            head, hash_mark, fragment = url.partition("#")
+            base, question_mark, query = head.partition("?")
+            return base + question_mark + self._query(query) + hash_mark + self._query(fragment)
+        try:
+            parts = urlsplit(url)
+            netloc = parts.netloc.rpartition("@")[2]
+            path = parts.path
+            for value in secret_values:
+                path = _replace_segments(path, value, OPENCENSUS_REDACTED)
+            return urlunsplit(
+                (parts.scheme, netloc, path, self._query(parts.query), self._query(parts.fragment))
+            )
+        except ValueError:  # not a URL urllib can split: keep only what cannot hold a secret
+            head = url.split("#", 1)[0].split("?", 1)[0]
+            scheme, sep, rest = head.partition("://")
+            return scheme + sep + rest.rpartition("@")[2] if sep else head.rpartition("@")[2]
+
+
+def _replace_segments(path: str, value: str, replacement: str) -> str:
+    segments = path.split("/")
+    wanted = value.split("/")
+    size = len(wanted)
+    for start in range(len(segments) - size, -1, -1):
+        if segments[start : start + size] == wanted:
+            segments[start : start + size] = [replacement]
+            return "/".join(segments)
+    return path
