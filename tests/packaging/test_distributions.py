@@ -19,6 +19,9 @@ from python_worker_extension_framework.testing import running_host
 
 from .conftest import ROOT, distribution_dirs
 
+# Building every distribution and installing them in a fresh venv takes tens of seconds.
+pytestmark = pytest.mark.slow
+
 LICENSE = "MIT"
 
 
