@@ -8,7 +8,7 @@ EXT_PACKAGES := $(patsubst %/__init__.py,%,$(wildcard $(addsuffix /python_worker
 STAMP := $(VENV)/.installed-stamp
 RUN_APP ?= samples/timer_app
 
-.PHONY: install test lint typecheck unit run bench dist clean
+.PHONY: install test lint typecheck unit matrix run bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,24 @@ lint: $(STAMP)
 	$(BIN)/ruff check framework extensions tests samples bench examples
 	$(BIN)/ruff format --check framework extensions tests samples bench examples
 
+# Checked against the oldest supported Python (pyproject.toml: python_version), with the
+# packages a 3.9 app installs (.venv-3.9) when that interpreter is present.
 typecheck: $(STAMP)
-	$(BIN)/mypy framework/python_worker_extension_framework $(EXT_PACKAGES) $(wildcard extensions/_template/python_worker_extension_*)
+	$(BIN)/python .ci/python_matrix.py --build-only --python 3.9
+	$(BIN)/mypy $$(test -x .venv-3.9/bin/python && echo --python-executable .venv-3.9/bin/python) \
+		framework/python_worker_extension_framework $(EXT_PACKAGES) \
+		$(wildcard extensions/_template/python_worker_extension_*)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit
+# The in-process tests (contract, gating, wrapper, extensions, samples, docs) under every
+# other installed Python the worker supports (3.9, 3.10, 3.12, 3.13), each in its own
+# cached .venv-<version>.
+matrix: $(STAMP)
+	$(BIN)/python .ci/python_matrix.py $(MATRIX_ARGS)
+
+test: lint typecheck unit matrix
 
 run: $(STAMP)
 	$(BIN)/funcext start $(RUN_APP)
@@ -47,4 +58,4 @@ dist: $(STAMP)
 	$(BIN)/twine check dist/*
 
 clean:
-	rm -rf $(VENV) dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-3.* dist build .mypy_cache .ruff_cache .pytest_cache

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
+from pathlib import Path
 from typing import Callable
 
 import pytest
@@ -53,3 +55,23 @@ def test_retry_context_example_app_runs_through_the_admin_endpoint(app_client: L
     run = client.admin.run("ProcessOrder")
     assert run.succeeded and run.delays == []
     assert "Executed 'Functions.ProcessOrder' (Succeeded" in "\n".join(client.lines)
+
+
+def test_opentelemetry_example_app_records_the_invocation_and_the_users_span(
+    app_client: LoadApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spans_file = tmp_path / "spans.jsonl"
+    monkeypatch.setenv("PYTHON_WORKER_EXTENSION_OPENTELEMETRY_JSONL_PATH", str(spans_file))
+    client = app_client(EXAMPLES / "opentelemetry")
+    # The app's own copy of the extension (the client imports the app's packages afresh).
+    extension = sys.modules["python_worker_extension_opentelemetry"].OpenTelemetryExtension
+    try:
+        assert client.get("/api/orders/7").text == "order 7"
+        client.close()  # stops the host as Ctrl-C does: the extension flushes
+    finally:
+        extension.reset()  # its tracer provider and instrumentations off for later tests
+    spans = {s["name"]: s for s in map(json.loads, spans_file.read_text().splitlines())}
+    user = spans["load order"]
+    invocation = spans["GET /api/orders/{id}"]
+    assert user["parent_span_id"] == invocation["span_id"]
+    assert invocation["attributes"]["faas.name"] == "get_order"

@@ -20,6 +20,7 @@ EXECUTED = {
     "examples/retry_context/function_app.py": "tests/docs/test_examples.py",
     "examples/retry_context/test_function_app.py": "tests/docs/test_examples.py",
     "examples/opencensus/tracer_main.py": "tests/extensions/opencensus/test_readme_example.py",
+    "examples/opentelemetry/function_app.py": "tests/docs/test_examples.py",
 }
 
 

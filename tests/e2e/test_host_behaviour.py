@@ -162,6 +162,7 @@ def fast(req: func.HttpRequest) -> str:
 """
 
 
+@pytest.mark.slow
 def test_function_timeout_answers_500_with_a_clear_line(write_app: AppWriter) -> None:
     app = write_app(
         {
@@ -203,6 +204,7 @@ def work(req: func.HttpRequest) -> str:
 """
 
 
+@pytest.mark.slow
 def test_ctrl_c_lets_running_invocations_finish_then_flushes(
     write_app: AppWriter, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ def retry_host() -> Iterator[RunningHost]:
         yield host
 
 
+@pytest.mark.slow
 def test_fails_twice_then_succeeds_in_three_attempts(
     retry_host: RunningHost, client: httpx.Client
 ) -> None:
@@ -38,6 +39,7 @@ def test_fails_twice_then_succeeds_in_three_attempts(
     assert "Dead-lettered flaky_sync" not in retry_host.output
 
 
+@pytest.mark.slow
 def test_always_failing_function_exhausts_its_policy_and_dead_letters_once(
     retry_host: RunningHost, client: httpx.Client
 ) -> None:

@@ -86,7 +86,7 @@ def failing_function() -> Callable[..., Any]:
 
 def raise_through(worker: WorkerLike, function: Callable[..., Any]) -> KeyError:
     request = make_http_request("POST", f"http://localhost:7071/api/{FUNCTION}", body=b"{}")
-    with pytest.raises(KeyError) as raised:
+    with pytest.raises(KeyError, match="sku-42") as raised:
         worker.invoke(function, function_name=FUNCTION, req=request)
     return raised.value
 
@@ -147,7 +147,7 @@ def test_retry_context_reports_the_final_failure_once(
         RetryContextExtension.reset()
         try:
             RetryContextExtension.configure(on_final_failure=on_final_failure)
-            with pytest.raises(KeyError) as raised:
+            with pytest.raises(KeyError, match="sku-42") as raised:
                 worker.invoke(failing_function(), context, function_name=FUNCTION, req=request)
         finally:
             RetryContextExtension.reset()

@@ -287,3 +287,27 @@ def test_free_text_loses_every_secret_shaped_value(slow: bool) -> None:
 
 def test_every_class_is_generated() -> None:
     assert set(NAMES_BY_CLASS) == set(redaction.NAME_CLASSES)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x=%" * 3000, "a%" * 5000, "q=" + "%2525" * 2000, "%" * 10000, "a=%25" * 2000],
+    ids=["pairs-of-bare-percent", "bare-percents", "deep-encoding", "percents", "escaped"],
+)
+def test_odd_input_is_handled_without_recursing_or_raising(text: str) -> None:
+    assert isinstance(DEFAULT.text(text), str)
+    assert isinstance(DEFAULT.url(f"https://h/?{text}"), str)
+    assert isinstance(DEFAULT.form(text), str)
+    assert isinstance(DEFAULT.json({"a": text, "b": [text]}), dict)
+
+
+def test_any_text_is_handled(slow: bool) -> None:
+    @examples(slow)
+    @given(st.text(alphabet=st.sampled_from("%25+=&;:/?#@ aeyJ.Bearer\"'<>\n"), max_size=80))
+    def check(text: str) -> None:
+        for method in (DEFAULT.text, DEFAULT.url, DEFAULT.query, DEFAULT.form):
+            assert isinstance(method(text), str)  # never raises, whatever the text
+        assert len(DEFAULT.headers({"x": text})) == 1
+        assert isinstance(DEFAULT.json({text: [text]}), dict)
+
+    check()

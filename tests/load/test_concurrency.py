@@ -3,7 +3,9 @@ every timer value, log record, span and retry fact belongs to its own invocation
 
 Each invocation carries a unique marker (in its query string, its invocation id and its
 user span) and its own retry count; functions sleep a marker-dependent moment so that
-invocations interleave on the GIL. Every output is then traced back to its invocation.
+invocations interleave on the GIL, and move the timer's clock (a per-thread stand-in) by that
+moment, so each invocation's reported time is known exactly. Every output is then traced back
+to its invocation.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 import azure.functions as func
+import pytest
 from python_worker_extension_framework import Dispatcher
 from python_worker_extension_framework.testing import make_context, make_http_request
 from python_worker_extension_framework.toolkit.facts import retry_facts
@@ -25,12 +28,17 @@ from python_worker_extension_opencensus.attributes import (
     FAAS_RETRY_ATTEMPT,
     HTTP_URL,
 )
+from python_worker_extension_timer import extension as timer_module
 
+from ..clocks import PerfClock
 from .conftest import four_extensions
 
 THREADS = 64
 PER_THREAD = 25
 SUFFIX = re.compile(r"^marker=(?P<marker>[\w-]+) \(TimeElapsed: (?P<seconds>[0-9.e-]+) sec\)$")
+
+
+TIMER_CLOCK = PerfClock()
 
 
 def sleepy_function(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:
@@ -39,6 +47,7 @@ def sleepy_function(req: func.HttpRequest, context: func.Context) -> func.HttpRe
     with context.tracer.span("work") as span:  # type: ignore[attr-defined]
         span.add_attribute("marker", marker)
         time.sleep(nap)
+        TIMER_CLOCK.advance(nap)
         if req.params.get("fail") == "1":
             raise ValueError(f"failure {marker}")
     return func.HttpResponse(f"marker={marker}")
@@ -92,11 +101,12 @@ def _worker(calls: List[Call], dispatcher: Dispatcher, start: threading.Barrier)
         call.attempt_fact = getattr(retry_facts(context), "attempt", None)
 
 
-def test_every_output_belongs_to_its_own_invocation() -> None:
+def test_every_output_belongs_to_its_own_invocation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(timer_module, "time", TIMER_CLOCK.as_time_module())
     plan = _plan()
     calls = {call.invocation_id: call for thread in plan for call in thread}
     exporter = CapturingExporter()
-    dispatcher = Dispatcher(error_phase=True)
+    dispatcher = Dispatcher(error_phase=True, python_version=(3, 12))
     start = threading.Barrier(THREADS)
     with four_extensions(exporter, keep_records=True) as installed:
         threads = [
@@ -114,8 +124,8 @@ def test_every_output_belongs_to_its_own_invocation() -> None:
     total = THREADS * PER_THREAD
     assert len(calls) == total
 
-    # Results and the timer: one suffix each, with the call's own marker, never shorter
-    # than the call's own sleep, and the header agrees with the body.
+    # Results and the timer: one suffix each, with the call's own marker and exactly the
+    # call's own time, and the header agrees with the body.
     for call in calls.values():
         assert call.attempt_fact == call.retry_count + 1, call
         if call.fail:
@@ -125,7 +135,7 @@ def test_every_output_belongs_to_its_own_invocation() -> None:
         body = call.response.get_body().decode()
         match = SUFFIX.match(body)
         assert match and match["marker"] == call.marker, body
-        assert float(match["seconds"]) >= call.nap
+        assert float(match["seconds"]) == pytest.approx(call.nap)
         assert call.response.headers["X-Time-Elapsed"] == match["seconds"]
     assert timer_lines == total
     assert hook_errors == 0

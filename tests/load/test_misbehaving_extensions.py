@@ -53,7 +53,7 @@ PER_THREAD = 10
 
 def test_broken_and_slow_extensions_change_nothing_else() -> None:
     exporter = CapturingExporter()
-    dispatcher = Dispatcher(error_phase=True)
+    dispatcher = Dispatcher(error_phase=True, python_version=(3, 12))
     outcomes: Dict[str, Any] = {}
     guard = threading.Lock()
 

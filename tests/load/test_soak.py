@@ -18,6 +18,7 @@ import tracemalloc
 import weakref
 from typing import Any, List
 
+import pytest
 from opencensus.trace import execution_context
 from python_worker_extension_framework import Dispatcher
 from python_worker_extension_framework.testing import make_context, make_http_request
@@ -62,8 +63,9 @@ def _settled() -> tuple:
     return len(gc.get_objects()), sys.getallocatedblocks()
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_over_100k_invocations() -> None:
-    dispatcher = Dispatcher(error_phase=True)
+    dispatcher = Dispatcher(error_phase=True, python_version=(3, 12))
     probes: List[Any] = []
     untraced = INVOCATIONS - TRACED_WINDOW - SETTLE
     with four_extensions(NoopExporter(), keep_records=False) as installed:

@@ -31,7 +31,8 @@ def main(samples: Path) -> int:
         from HttpTrigger import main as http_trigger  # type: ignore[import-not-found]
 
         request = make_http_request("GET", "http://127.0.0.1/api/HttpTrigger?name=Wheel")
-        response = Dispatcher().invoke(http_trigger, {"req": request}, make_context("HttpTrigger"))
+        worker = Dispatcher(python_version=(3, 12))  # the worker that runs extensions
+        response = worker.invoke(http_trigger, {"req": request}, make_context("HttpTrigger"))
         body = response.get_body().decode()
         assert "Hello, Wheel." in body and "(TimeElapsed: " in body, body
         print("timer sample:", body)

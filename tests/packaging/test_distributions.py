@@ -19,6 +19,9 @@ from python_worker_extension_framework.testing import running_host
 
 from .conftest import ROOT, distribution_dirs
 
+# Building every distribution and installing them in a fresh venv takes tens of seconds.
+pytestmark = pytest.mark.slow
+
 LICENSE = "MIT"
 
 
@@ -163,6 +166,7 @@ SAMPLE_CHECKS: Dict[str, List[Tuple[str, str, Optional[str], str]]] = {
     "v1_app": [("GET", "api/greet/Wheel", None, "Hello, Wheel. (TimeElapsed: ")],
     "v2_app": [("POST", "api/hello", '{"name": "Wheel"}', "Hello, Wheel. (TimeElapsed: ")],
     "all_extensions_app": [("GET", "api/hello?name=Wheel", None, "Hello, Wheel. (TimeElapsed: ")],
+    "opentelemetry_app": [("GET", "api/orders/7", None, "order 7")],
     "retry_app": [
         ("POST", "admin/functions/flaky_sync", '{"input": ""}', "log:succeeded on attempt 3"),
     ],

@@ -172,7 +172,7 @@ class RecordedSpan(Span):  # type: ignore[misc]
         for callback in Span._on_create_callbacks:
             callback(self)
 
-    @property  # type: ignore[override]
+    @property
     def annotations(self) -> BoundedList:
         if self._annotations is None:
             self._annotations = BoundedList(MAX_NUM_ANNOTATIONS)
@@ -182,7 +182,7 @@ class RecordedSpan(Span):  # type: ignore[misc]
     def annotations(self, value: BoundedList) -> None:
         self._annotations = value
 
-    @property  # type: ignore[override]
+    @property
     def message_events(self) -> BoundedList:
         if self._message_events is None:
             self._message_events = BoundedList(MAX_NUM_MESSAGE_EVENTS)
@@ -192,7 +192,7 @@ class RecordedSpan(Span):  # type: ignore[misc]
     def message_events(self, value: BoundedList) -> None:
         self._message_events = value
 
-    @property  # type: ignore[override]
+    @property
     def links(self) -> BoundedList:
         if self._links is None:
             self._links = BoundedList(MAX_NUM_LINKS)
@@ -275,7 +275,7 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
                 self._spans_list.remove(span)
         if listed:
             self.exporter.export(self.get_span_datas(span))
-        return span  # type: ignore[no-any-return]
+        return span
 
     def start_invocation_span(self, name: str, attributes: Dict[str, Any]) -> RecordedSpan:
         """The invocation's span: SERVER kind, the root of this tracer's spans."""

@@ -1,7 +1,7 @@
 """Request logging for Azure Functions Python apps: one safe, structured record per invocation."""
 
-# The framework's built-in secret names (one list for every output). The older names are
-# kept for code written against earlier releases; both name lists are now the whole list.
+# The framework's built-in secret names (one list for every output). The two older names
+# are kept for code written against earlier releases; both are now the whole list.
 from python_worker_extension_framework.toolkit.redaction import (
     BUILTIN_FRAGMENTS,
     BUILTIN_NAMES,

@@ -33,7 +33,7 @@ class HookImpl(NamedTuple):
 def _hook_list(hooks: Any, hook_name: str) -> Sequence[HookImpl]:
     if hooks is None:
         return ()
-    return getattr(hooks, hook_name, ())  # type: ignore[no-any-return]
+    return getattr(hooks, hook_name, ())
 
 
 def app_hooks(hook_name: str) -> Sequence[HookImpl]:

@@ -254,7 +254,7 @@ def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
     ) as exc:
         log.error("The host did not start: %s", exc)
         return 1
-    for warning in console.start_warnings(host.settings):
+    for warning in console.start_warnings(host.settings, functions=list(host.functions.values())):
         log.warning("Warning: %s", warning)
     for note in host.start_notes():
         log.warning("Warning: %s", note)

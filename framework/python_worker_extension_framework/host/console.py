@@ -2,10 +2,10 @@
 
 Everything goes through the ``funcext`` logger to one console handler on the root logger, so
 the function's own ``logging`` calls and the extensions' records appear in the same stream,
-in order, with the same time stamps. Every line, traceback included, passes through the
-framework's redaction first: a URL with ``?code=...``, a connection string in an exception
-message or a token the function logged never reaches the console. Records Azure sends to
-the system log are hidden, or tagged with ``--verbose`` (``system_logs.py``).
+in order, with the same time stamps. Records Azure sends to the system log are hidden, or
+tagged with ``--verbose`` (``system_logs.py``). Every line, traceback included, passes
+through the framework's redaction first: a URL with ``?code=...``, a connection string in
+an exception message or a token the function logged never reaches the console.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import logging
 import sys
 import threading
 import time
-from typing import IO, Any, Callable, Dict, List, Optional
+from typing import IO, Any, Callable, Dict, List, Optional, Sequence
 
 from ..core import _registry as registry
 from ..core import format_hook_chain
 from ..core.gating import SETTING, is_true_like, worker_runs_extensions
 from ..toolkit import redaction
+from ..wrapper import is_wrapped
 from . import system_logs
 from .loader import FunctionSpec
 from .settings import AppSettings
@@ -153,8 +154,14 @@ def print_chain(specs: List[FunctionSpec]) -> None:
         log.info("Hook chain of %s:%s", spec.name, "\n" + table[1] if len(table) > 1 else " none")
 
 
-def start_warnings(settings: AppSettings, python_version: Any = None) -> List[str]:
-    """Problems that would make the app behave differently in Azure, each with its fix."""
+def start_warnings(
+    settings: AppSettings, python_version: Any = None, functions: Sequence[FunctionSpec] = ()
+) -> List[str]:
+    """Problems that would make the app behave differently in Azure, each with its fix.
+
+    ``functions`` are the app's loaded functions: on Python 3.13+ the ones not wrapped by the
+    in-function wrapper are named (an app whose functions are all wrapped gets no warning).
+    """
     version = tuple(python_version or sys.version_info[:2])
     warnings: List[str] = []
     value = settings.extensions_setting_in_values
@@ -166,10 +173,14 @@ def start_warnings(settings: AppSettings, python_version: Any = None) -> List[st
             f'extensions (Python 3.10-3.12 need it). Fix: add "{SETTING}": "1" to Values '
             "there and to the function app's application settings."
         )
-    if not worker_runs_extensions((int(version[0]), int(version[1]))):
+    unwrapped = [spec.name for spec in functions if not is_wrapped(spec.function)]
+    if not worker_runs_extensions((int(version[0]), int(version[1]))) and (
+        unwrapped or not functions
+    ):
+        which = f" ({', '.join(unwrapped)} not wrapped)" if unwrapped else ""
         warnings.append(
             f"Python {version[0]}.{version[1]}: the Azure Functions worker for 3.13 and later "
-            "runs no worker extensions. Fix: wrap the app with ExtensionsFunctionApp or "
+            f"runs no worker extensions{which}. Fix: wrap the app with ExtensionsFunctionApp or "
             "wrap_app (v2), or main with @with_extensions (v1), from "
             "python_worker_extension_framework: they run the extensions inside each function."
         )

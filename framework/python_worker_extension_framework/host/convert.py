@@ -25,7 +25,7 @@ from .loader import FunctionSpec
 T = TypeVar("T")
 
 
-class OutputBinding(func.Out[T]):  # type: ignore[misc]
+class OutputBinding(func.Out[T]):
     """The worker's ``Out``: the function calls ``set(value)``; the host reads ``get()``."""
 
     def __init__(self) -> None:

@@ -62,9 +62,9 @@ def add_core_tools_options(start: argparse.ArgumentParser) -> None:
 
 def app_dir_of(args: argparse.Namespace) -> Path:
     """The positional folder or ``--script-root``; both given and different is an error."""
-    positional = getattr(args, "app_dir", None)
-    script_root = getattr(args, "script_root", None)
-    if script_root and positional not in (None, ".") and Path(positional) != Path(script_root):
+    positional: Optional[str] = getattr(args, "app_dir", None)
+    script_root: Optional[str] = getattr(args, "script_root", None)
+    if script_root and positional not in (None, ".") and Path(str(positional)) != Path(script_root):
         raise StartOptionError(
             f"the app folder is given twice ({positional!r} and --script-root "
             f"{script_root!r}). Fix: give one of them."

@@ -71,7 +71,7 @@ class _InProcessTransport(httpx.BaseTransport):
     """A sync httpx transport that hands each request to the ASGI app on the host's loop."""
 
     def __init__(self, app: Any, loop: _LoopThread) -> None:
-        self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
+        self._asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         self._loop = loop
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -161,6 +161,8 @@ def _extension_classes(module: types.ModuleType) -> bool:
     for value in list(vars(module).values()):
         if (
             isinstance(value, type)
+            # on Python 3.9 a parametrised builtin such as tuple[int] passes as a type
+            and not isinstance(value, types.GenericAlias)
             and issubclass(value, (AppExtensionBase, FuncExtensionBase))
             and value.__module__ == module.__name__
         ):
@@ -168,10 +170,32 @@ def _extension_classes(module: types.ModuleType) -> bool:
     return False
 
 
+def _top_level_packages() -> Set[str]:
+    """Names of the top-level packages and modules that installed distributions provide."""
+    if sys.version_info >= (3, 10):
+        return set(importlib.metadata.packages_distributions())
+    # Python 3.9 has no packages_distributions: read what it reads, top_level.txt or the
+    # distribution's files.
+    names: Set[str] = set()
+    for distribution in importlib.metadata.distributions():
+        listed = (distribution.read_text("top_level.txt") or "").split()
+        if not listed:
+            listed = [_top_level_name(path) for path in distribution.files or ()]
+        names.update(name for name in listed if name)
+    return names
+
+
+def _top_level_name(path: Any) -> str:
+    first = Path(str(path)).parts[0]
+    if first.endswith((".dist-info", ".egg-info", ".pth")) or first == "..":
+        return ""
+    return first[: -len(".py")] if first.endswith(".py") else first
+
+
 def _extension_roots() -> Set[str]:
     """Packages of installed distributions that define worker extensions: re-imported for
     the app, so their classes register as they do in a fresh host process."""
-    distributions = importlib.metadata.packages_distributions()
+    distributions = _top_level_packages()
     roots: Set[str] = set()
     for name, module in list(sys.modules.items()):
         if module is None or name.split(".")[0] in _NEVER_PURGED:

@@ -25,6 +25,7 @@ from ..core import _attributes as state
 from ..core import _checks as checks
 from ..errors import ExtensionConfigError
 from . import _filters as filters
+from . import _unwrapped
 from .options import Option, Settings, resolve
 
 COMMON_OPTIONS = (
@@ -129,7 +130,11 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
 
     @classmethod
     def configure(cls, *args: Any, **options: Any) -> None:
-        """Validate and apply options; raises ``TypeError``/``ValueError`` naming the option."""
+        """Validate and apply options; raises ``TypeError``/``ValueError`` naming the option.
+
+        On Python 3.13+ it also warns, once, when nothing wraps the app's functions (there
+        the worker runs no extensions; see ``_unwrapped``).
+        """
         if args:
             raise TypeError(
                 f"{cls.__name__}.configure() takes keyword options only "
@@ -142,6 +147,7 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         cls._configured = True
         cls._inactive_reason = None
         cls._everywhere = _runs_everywhere(settings)
+        _unwrapped.warn_once_if_unwrapped(cls.__name__, cls.log)
 
     @classmethod
     def settings(cls) -> Settings:

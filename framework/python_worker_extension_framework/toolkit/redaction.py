@@ -171,8 +171,10 @@ _CONNECTION_PART = re.compile(
     r"(?i)(?P<name>\b(?:account\s*key|shared\s*access\s*key|shared\s*access\s*signature|"
     r"password|pwd|access\s*key|client\s*secret|sig))\s*=\s*(?P<value>[^;\s\"'<>&,]+)"
 )
-# A word with a percent-encoded character, looked at decoded.
-_ENCODED_WORD = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+# A word (looked at decoded when it holds a ``%XX``); found in one linear pass, the
+# ``%XX`` test comes after, so no input can make the search backtrack.
+_WORD = re.compile(r"[^\s\"'<>]+")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}").search
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*")
 
 PatternLike = Union[str, Pattern[str]]
@@ -527,13 +529,15 @@ class Redactor:
         for pattern in self.extra_patterns:
             text = pattern.sub(lambda m: self._masked(m, 0, found), text)
         if "%" in text:
-            text = _ENCODED_WORD.sub(lambda m: self._masked_encoded(m, found), text)
+            text = _WORD.sub(lambda m: self._masked_encoded(m, found), text)
         return text
 
     def _masked_encoded(self, match: re.Match[str], findings: Findings) -> str:
         """A URL-encoded word (``AccountKey%3Dabc``) that holds a secret once decoded."""
         word = match.group(0)
-        if REDACTED in word or not self._secret_value(word):
+        if "%" not in word or not _PERCENT_ESCAPE(word) or REDACTED in word:
+            return word
+        if not self._secret_value(word):
             return word
         findings.add(word)
         return REDACTED
@@ -557,8 +561,11 @@ class Redactor:
         value = match.group("value")
         if not value or value == REDACTED:
             return match.group(0)
+        # Only a value that decoding changes is looked into (once decoded it has no
+        # ``%XX`` and no ``+`` left, so this never recurses twice).
         if self.is_secret_name(match.group("name")) or (
-            ("%" in value or "+" in value) and self._secret_value(value)
+            ("+" in value or ("%" in value and _PERCENT_ESCAPE(value) is not None))
+            and self._secret_value(value)
         ):
             return self._masked(match, "value", findings)
         return match.group(0)

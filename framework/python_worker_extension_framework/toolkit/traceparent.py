@@ -83,7 +83,7 @@ def header_of(context: object) -> Optional[str]:
     raw = getattr(trace_context, "trace_parent", None) or getattr(
         trace_context, "Traceparent", None
     )
-    return raw  # type: ignore[no-any-return]
+    return raw
 
 
 def trace_id_of(context: object) -> Optional[str]:

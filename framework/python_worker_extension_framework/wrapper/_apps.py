@@ -96,7 +96,7 @@ def wrap_app(app: R) -> R:
     return app
 
 
-class ExtensionsFunctionApp(FunctionApp):  # type: ignore[misc]
+class ExtensionsFunctionApp(FunctionApp):
     """A ``FunctionApp`` whose functions, blueprints' included, run inside ``with_extensions``.
 
     A drop-in for ``azure.functions.FunctionApp``: same arguments, same decorators.

@@ -127,10 +127,24 @@ class Raising(Slow):
         raise OSError("disk gone")
 
 
-def test_flush_never_raises(extension: type[OpenCensusExtension]) -> None:
+def test_flush_never_raises(
+    extension: type[OpenCensusExtension], caplog: pytest.LogCaptureFixture
+) -> None:
     extension.configure(exporter=Raising())
-    extension.flush(0.05)
+    with caplog.at_level(logging.WARNING, logger=LOGGER_NAME):
+        extension.flush(0.5)  # the exporter's OSError does not come out
+    assert [r.getMessage() for r in caplog.records if r.name == LOGGER_NAME] == [
+        "Raising: flush failed: OSError: disk gone",
+        "OpenCensusExtension.flush: Raising did not finish within 0.5 s; spans still queued "
+        "may be lost if the process exits now.",
+    ]
 
 
-def test_flush_before_configure_does_nothing(extension: type[OpenCensusExtension]) -> None:
-    extension.flush(0.1)
+def test_flush_before_configure_does_nothing(
+    extension: type[OpenCensusExtension], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        extension.flush(0.1)
+    assert caplog.records == []
+    assert not extension.is_configured()
+    assert extension.export_stats() == {"written": 0, "dropped": 0, "errors": 0}

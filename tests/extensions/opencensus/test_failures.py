@@ -5,6 +5,7 @@ mistakes fail at ``configure()`` with a message that says what to set."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Sequence
 
 import azure.functions as func
@@ -96,7 +97,9 @@ def test_exporter_errors_are_logged_counted_and_dropped(
 def test_configure_without_connection_string_or_local_exporter_says_what_to_set(
     extension: type[OpenCensusExtension],
 ) -> None:
-    with pytest.raises(ExtensionConfigError) as raised:
+    with pytest.raises(
+        ExtensionConfigError, match="APPLICATIONINSIGHTS_CONNECTION_STRING"
+    ) as raised:
         extension.configure()
     message = str(raised.value)
     assert "APPLICATIONINSIGHTS_CONNECTION_STRING" in message
@@ -114,7 +117,7 @@ def test_azure_exporter_without_connection_string_says_what_to_set(
 def test_unknown_options_are_rejected_with_the_known_ones(
     extension: type[OpenCensusExtension],
 ) -> None:
-    with pytest.raises(UnknownOptionError) as raised:
+    with pytest.raises(UnknownOptionError, match="'sampling_rat'") as raised:
         extension.configure(exporter="none", sampling_rat=0.5)
     message = str(raised.value)
     assert "'sampling_rat'" in message and "sampling_rate" in message
@@ -135,7 +138,7 @@ def test_unknown_options_are_rejected_with_the_known_ones(
 def test_bad_option_values_fail_at_configure(
     extension: type[OpenCensusExtension], options: Any, error: type[Exception], text: str
 ) -> None:
-    with pytest.raises(error) as raised:
+    with pytest.raises(error, match=re.escape(text)) as raised:
         extension.configure(**options)
     assert text in str(raised.value)
     assert "OpenCensusExtension" in str(raised.value)

@@ -275,7 +275,7 @@ def test_exception_messages_on_the_span_are_masked(capture: CapturingExporter) -
         raise RuntimeError("cannot connect: AccountName=a;AccountKey=s3cr3tKey0==;x=1")
 
     request = make_http_request("GET", "https://h/api/x")
-    record = invoke(failing, function_name="Failing", req=request, capture_exception=True)
+    record = invoke(failing, function_name="Failing", capture_exception=True, req=request)
     assert record.exception is not None
     attributes = capture.named("Failing").attributes
     assert "s3cr3tKey0" not in attributes["error.message"] + attributes["stacktrace"]

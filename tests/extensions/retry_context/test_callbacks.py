@@ -94,7 +94,7 @@ def test_final_failure_needs_the_error_phase(final: Calls) -> None:
         failing_times(1),
         capture_exception=True,
         context=context,
-        dispatcher=Dispatcher(),
+        dispatcher=Dispatcher(python_version=(3, 12)),
         timer=timer(),
     )
     assert isinstance(record.exception, ValueError)
@@ -104,7 +104,7 @@ def test_final_failure_needs_the_error_phase(final: Calls) -> None:
 def test_final_failure_fires_once_when_the_error_phase_runs_twice(final: Calls) -> None:
     context = make_context("ProcessOrder", retry_count=2, max_retry_count=2)
     error = ValueError("boom")
-    dispatcher = Dispatcher(error_phase=True)
+    dispatcher = Dispatcher(error_phase=True, python_version=(3, 12))
     dispatcher.run_error_hooks(context, {}, error)
     dispatcher.run_error_hooks(context, {}, ValueError("another"))
     assert len(final.calls) == 1

@@ -163,7 +163,7 @@ def test_last_allowed_retry_is_final() -> None:
 
 def test_retry_info_is_read_only() -> None:
     info = info_of(RetryContext(1, 3, None))
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'attempt'"):
         info.attempt = 7  # type: ignore[misc]
 
 

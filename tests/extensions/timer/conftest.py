@@ -11,6 +11,9 @@ from typing import Iterator, List, Tuple
 import pytest
 from python_worker_extension_framework.testing import InvocationRecord, registered
 from python_worker_extension_timer import APP_SETTING_PREFIX, LOGGER_NAME, TimerExtension
+from python_worker_extension_timer import extension as timer_module
+
+from ...clocks import PerfClock
 
 LOG_LINE = re.compile(r"Time taken to execute (?P<function>\S+) is (?P<seconds>\S+) sec")
 SUFFIX = re.compile(r" \(TimeElapsed: (?P<seconds>\S+) sec\)$")
@@ -47,3 +50,11 @@ def body_time(body: bytes, encoding: str = "utf-8") -> str:
     match = SUFFIX.search(body.decode(encoding))
     assert match, body
     return match["seconds"]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> PerfClock:
+    """The timer reads this clock instead of the real one for the test."""
+    fake = PerfClock()
+    monkeypatch.setattr(timer_module, "time", fake.as_time_module())
+    return fake

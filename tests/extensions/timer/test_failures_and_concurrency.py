@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import time
+import threading
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
@@ -18,6 +18,7 @@ from python_worker_extension_framework.testing import invoke, make_context, make
 from python_worker_extension_framework.toolkit import invocation_state as state
 from python_worker_extension_timer import LOGGER_NAME, TimerExtension
 
+from ...clocks import PerfClock
 from .conftest import LOG_LINE, body_time, timer_logs
 
 # The worker these tests describe: on Python 3.13+ no worker runs extensions at all.
@@ -29,21 +30,24 @@ def _class_state() -> Dict[str, Any]:
 
 
 def failing(req: func.HttpRequest) -> func.HttpResponse:
-    time.sleep(0.01)
     raise ValueError("no such item")
 
 
-def test_failed_invocation_logs_its_time_with_the_exception_type() -> None:
+def test_failed_invocation_logs_its_time_with_the_exception_type(clock: PerfClock) -> None:
+    def slow_failure(req: func.HttpRequest) -> func.HttpResponse:
+        clock.advance(0.25)
+        raise ValueError("no such item")
+
     TimerExtension.configure(append_to_http_response=True)
     record = invoke(
-        failing, capture_exception=True, function_name="HttpTrigger", req=make_http_request()
+        slow_failure, capture_exception=True, function_name="HttpTrigger", req=make_http_request()
     )
     assert isinstance(record.exception, ValueError)
     (line,) = timer_logs(record)
     message = line.getMessage()
     match = LOG_LINE.match(message)
     assert match and match["function"] == "HttpTrigger", message
-    assert float(match["seconds"]) >= 0.01
+    assert float(match["seconds"]) == 0.25
     assert (
         message
         == f"Time taken to execute HttpTrigger is {match['seconds']} sec (raised ValueError)"
@@ -96,14 +100,16 @@ def test_successful_invocation_leaves_no_state_either() -> None:
 
 
 def test_32_concurrent_invocations_in_the_thread_pool_each_report_their_own_time(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, clock: PerfClock
 ) -> None:
     count = 32
-    step = 0.01
+    step = 0.25
+    all_in_flight = threading.Barrier(count)
 
     def sleeper(req: func.HttpRequest) -> func.HttpResponse:
         index = int(req.params["i"])
-        time.sleep(step * index)
+        all_in_flight.wait(timeout=10)  # every invocation is between its pre and post hooks
+        clock.advance(step * index)
         return func.HttpResponse(f"invocation {index}")
 
     TimerExtension.configure(append_to_http_response=True)
@@ -142,5 +148,5 @@ def test_32_concurrent_invocations_in_the_thread_pool_each_report_their_own_time
         seconds_text = body_time(response.get_body())
         # The body and the log line of an invocation carry the same number...
         assert logged[f"Sleeper{i:02d}"] == seconds_text
-        # ...and it is at least that invocation's own sleep, so no time was swapped.
-        assert float(seconds_text) >= step * i
+        # ...and it is exactly that invocation's own time, so no time was swapped.
+        assert float(seconds_text) == pytest.approx(step * i)

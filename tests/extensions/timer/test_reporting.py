@@ -15,6 +15,7 @@ from python_worker_extension_framework import Dispatcher
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
 from python_worker_extension_timer import ELAPSED_HEADER, SERVER_TIMING_HEADER, TimerExtension
 
+from ...clocks import PerfClock
 from .conftest import body_time, logged_time, timer_logs
 
 # The worker these tests describe: on Python 3.13+ no worker runs extensions at all.
@@ -72,18 +73,20 @@ def test_append_off_leaves_the_response_untouched() -> None:
     assert dict(record.result.headers) == {}
 
 
-def test_time_is_measured_with_a_monotonic_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_time_is_measured_with_a_monotonic_clock(
+    monkeypatch: pytest.MonkeyPatch, clock: PerfClock
+) -> None:
     # The tutorial's time.time() gave negative or skewed times when the wall clock moved.
     wall = iter([1_000_000.0 - i * 3600.0 for i in range(1000)])
     monkeypatch.setattr(time, "time", lambda: next(wall))
 
     def sleeper(req: func.HttpRequest) -> func.HttpResponse:
-        time.sleep(0.02)
+        clock.advance(0.5)
         return func.HttpResponse("ok")
 
     TimerExtension.configure(append_to_http_response=True)
     record = invoke(sleeper, req=make_http_request())
-    assert logged_time(record)[1] >= 0.02
+    assert logged_time(record)[1] == 0.5
 
 
 def test_json_body_stays_valid_json_and_gets_the_header() -> None:
@@ -266,15 +269,17 @@ def test_non_http_trigger_is_logged_only() -> None:
     assert logged_time(record)[0] == "QueueTrigger"
 
 
-def test_async_function_is_timed_including_its_awaits() -> None:
+def test_async_function_is_timed_including_its_awaits(clock: PerfClock) -> None:
     async def main(req: func.HttpRequest) -> func.HttpResponse:
-        await asyncio.sleep(0.03)
+        clock.advance(0.25)
+        await asyncio.sleep(0)  # the loop runs other tasks; the timer keeps counting
+        clock.advance(0.5)
         return func.HttpResponse(TEXT)
 
     TimerExtension.configure(append_to_http_response=True)
     record = invoke(main, function_name="AsyncTrigger", req=make_http_request())
     name, seconds, seconds_text = logged_time(record)
-    assert name == "AsyncTrigger" and seconds >= 0.03
+    assert name == "AsyncTrigger" and seconds == 0.75
     assert body_time(record.result.get_body()) == seconds_text
 
 
@@ -316,18 +321,19 @@ def test_without_the_enabling_app_setting_nothing_runs(monkeypatch: pytest.Monke
     assert timer_logs(record) == [] and record.result.get_body() == TEXT.encode()
 
 
-def _slow(seconds: float) -> Any:
+def _taking(clock: PerfClock, seconds: float) -> Any:
     def main(req: Optional[func.HttpRequest] = None) -> str:
-        time.sleep(seconds)
+        clock.advance(seconds)
         return "done"
 
     return main
 
 
-def test_slow_threshold_logs_slow_invocations_at_warning() -> None:
+def test_slow_threshold_logs_slow_invocations_at_warning(clock: PerfClock) -> None:
     TimerExtension.configure(slow_threshold_ms=100)
-    fast = invoke(_slow(0), req=make_http_request())
-    slow = invoke(_slow(0.12), req=make_http_request())
+    fast = invoke(_taking(clock, 0.0625), req=make_http_request())
+    slow = invoke(_taking(clock, 0.125), req=make_http_request())
     assert [r.levelno for r in timer_logs(fast)] == [logging.INFO]
     assert [r.levelno for r in timer_logs(slow)] == [logging.WARNING]
-    assert logged_time(slow)[1] >= 0.12
+    assert logged_time(fast)[1] == 0.0625
+    assert logged_time(slow)[1] == 0.125

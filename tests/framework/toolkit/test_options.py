@@ -145,7 +145,7 @@ def test_reset_forgets_configuration() -> None:
 def test_settings_are_read_only() -> None:
     ext = make_extension()
     settings = ext.settings()
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="does not support item assignment"):
         settings["label"] = "y"  # type: ignore[index]
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match="no_such_option"):
         _ = settings.no_such_option

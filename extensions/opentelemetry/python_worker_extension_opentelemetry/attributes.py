@@ -1,0 +1,178 @@
+"""The invocation span's name, kind and attributes, after OpenTelemetry's FaaS, cloud and
+HTTP semantic conventions, with secrets masked by the framework's shared redaction.
+
+The worker tells extensions nothing about bindings, only the values; the framework's
+``triggers`` names the trigger from them. ``http.route`` is the request path with each
+route parameter's value put back as ``{name}`` (the route template never reaches the
+worker). The cloud attributes come from the platform's environment variables, read once,
+and go on the resource (every span, metric and log record carries them), where the
+conventions put them; the span itself carries only what differs per invocation.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any, Dict, Mapping, Optional, Tuple
+from urllib.parse import unquote
+
+import azure.functions as func
+from opentelemetry.trace import SpanKind
+from python_worker_extension_framework.toolkit import http, redaction, triggers
+
+FAAS_NAME = "faas.name"
+FAAS_INVOCATION_ID = "faas.invocation_id"
+FAAS_TRIGGER = "faas.trigger"
+FAAS_COLDSTART = "faas.coldstart"
+FAAS_RETRY_ATTEMPT = "faas.retry.attempt"  # ours: 1-based, from the retry-context extension
+FAAS_RETRY_MAX = "faas.retry.max_count"  # ours: the policy's maximum, when bounded
+CLOUD_PROVIDER = "cloud.provider"
+CLOUD_PLATFORM = "cloud.platform"
+CLOUD_REGION = "cloud.region"
+CLOUD_RESOURCE_ID = "cloud.resource_id"
+HTTP_REQUEST_METHOD = "http.request.method"
+HTTP_ROUTE = "http.route"
+HTTP_RESPONSE_STATUS_CODE = "http.response.status_code"
+URL_PATH = "url.path"
+URL_QUERY = "url.query"
+USER_AGENT = "user_agent.original"
+CLIENT_ADDRESS = "client.address"
+ERROR_TYPE = "error.type"
+HEADER_PREFIX = "http.request.header."
+EXCEPTION_TYPE = "exception.type"
+EXCEPTION_MESSAGE = "exception.message"
+EXCEPTION_STACKTRACE = "exception.stacktrace"
+OTHER_TRIGGER = "other"
+
+_KIND_BY_TRIGGER = {"http": SpanKind.SERVER, "pubsub": SpanKind.CONSUMER}
+_KNOWN_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+
+
+def cloud_attributes(environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """Provider and platform, and where the platform says them, region and resource id.
+
+    ``WEBSITE_OWNER_NAME`` is ``<subscription>+<resource group>-<region>webspace...``;
+    with ``WEBSITE_RESOURCE_GROUP`` and ``WEBSITE_SITE_NAME`` it names the app's resource.
+    """
+    env = os.environ if environ is None else environ
+    found = {CLOUD_PROVIDER: "azure", CLOUD_PLATFORM: "azure_functions"}
+    region = env.get("REGION_NAME", "").strip()
+    if region:
+        found[CLOUD_REGION] = region.replace(" ", "").lower()
+    owner = env.get("WEBSITE_OWNER_NAME", "")
+    group = env.get("WEBSITE_RESOURCE_GROUP", "").strip()
+    site = env.get("WEBSITE_SITE_NAME", "").strip()
+    subscription = owner.split("+", 1)[0].strip()
+    if subscription and group and site:
+        found[CLOUD_RESOURCE_ID] = (
+            f"/subscriptions/{subscription}/resourceGroups/{group}"
+            f"/providers/Microsoft.Web/sites/{site}"
+        ).lower()
+    return found
+
+
+def find_trigger(func_args: Mapping[str, Any]) -> Tuple[str, Optional[Any]]:
+    """``(faas.trigger, trigger value)``; ``("other", None)`` when no value is a trigger."""
+    kind, value = triggers.find_trigger(func_args)
+    return triggers.FAAS_TRIGGER.get(kind, OTHER_TRIGGER), value
+
+
+def span_kind(faas_trigger: str) -> SpanKind:
+    """SERVER for HTTP, CONSUMER for messages and events, INTERNAL for the rest."""
+    return _KIND_BY_TRIGGER.get(faas_trigger, SpanKind.INTERNAL)
+
+
+def _path_and_query(url: str) -> Tuple[str, str]:
+    head = url.split("#", 1)[0]
+    base, _, query = head.partition("?")
+    scheme_end = base.find("://")
+    if scheme_end >= 0:
+        slash = base.find("/", scheme_end + 3)
+        base = base[slash:] if slash >= 0 else "/"
+    return base or "/", query
+
+
+def _replace_segments(path: str, value: str, replacement: str) -> str:
+    segments = path.split("/")
+    wanted = value.split("/")
+    size = len(wanted)
+    for start in range(len(segments) - size, -1, -1):
+        if [unquote(s) for s in segments[start : start + size]] == wanted:
+            segments[start : start + size] = [replacement]
+            return "/".join(segments)
+    return path
+
+
+def route_template(path: str, route_params: Mapping[str, Any]) -> str:
+    """The request path with each route parameter's value put back as ``{name}``."""
+    for name, value in route_params.items():
+        if value:
+            path = _replace_segments(path, str(value), "{" + str(name) + "}")
+    return path
+
+
+def http_attributes(
+    request: Any, redactor: redaction.Redactor, record_headers: Tuple[str, ...] = ()
+) -> Tuple[str, Dict[str, Any]]:
+    """``(span name, attributes)`` of an HTTP trigger: ``{method} {route}`` and the current
+    HTTP semantic-convention attributes, the query and any recorded headers redacted."""
+    url = str(getattr(request, "url", "") or "")
+    method = str(getattr(request, "method", "") or "").upper() or "_OTHER"
+    if method not in _KNOWN_METHODS:
+        method = "_OTHER"
+    route_params: Mapping[str, Any] = getattr(request, "route_params", None) or {}
+    path, query = _path_and_query(url)
+    # A secret-named route value (``/keys/{apiKey}``) never reaches the span as a path.
+    for name, value in route_params.items():
+        if value and redactor.is_secret_name(str(name)):
+            path = _replace_segments(path, str(value), redaction.REDACTED)
+    route = route_template(path, route_params) if route_params else path
+    attributes: Dict[str, Any] = {
+        HTTP_REQUEST_METHOD: method,
+        URL_PATH: path,
+        HTTP_ROUTE: route,
+    }
+    if query:
+        attributes[URL_QUERY] = redactor.query(query)
+    headers: Mapping[str, str] = getattr(request, "headers", None) or {}
+    agent = headers.get("user-agent")
+    if agent:
+        attributes[USER_AGENT] = agent
+    forwarded = headers.get("x-forwarded-for")
+    if forwarded:
+        attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
+    if record_headers:
+        present = {name: headers[name] for name in record_headers if name in headers}
+        for name, value in redactor.headers(present).items():
+            attributes[HEADER_PREFIX + name.lower()] = str(value)
+    return f"{method if method != '_OTHER' else 'HTTP'} {route}", attributes
+
+
+def response_status(result: Any, func_args: Mapping[str, Any]) -> Optional[int]:
+    """The status an HTTP function's outcome produces: an ``HttpResponse`` returned or set
+    on an output binding; 200 for any other value the worker turns into a response; None
+    when the function produced nothing we can see."""
+    status = http.status_code(result)
+    if status is not None:
+        return status
+    for value in func_args.values():
+        if isinstance(value, func.Out):
+            try:
+                status = http.status_code(value.get())
+            except Exception:  # an output binding we do not understand is not ours
+                continue
+            if status is not None:
+                return status
+    return None if result is None else 200
+
+
+def exception_attributes(exception: BaseException, redactor: redaction.Redactor) -> Dict[str, str]:
+    """The ``exception`` event's attributes, message and stack trace redacted."""
+    stack = "".join(traceback.format_exception(type(exception), exception, exception.__traceback__))
+    return {
+        EXCEPTION_TYPE: type(exception).__qualname__,
+        EXCEPTION_MESSAGE: redactor.text(str(exception)),
+        EXCEPTION_STACKTRACE: redactor.text(stack),
+    }

@@ -1,0 +1,166 @@
+"""Which tracer provider spans go to, installed at most once per process.
+
+OpenTelemetry lets a process set its global tracer provider once. Two cases:
+
+- Someone else set it first (the worker's own mode, ``PYTHON_ENABLE_OPENTELEMETRY=1``,
+  runs the Azure Monitor distro before the app loads, or the app configured the SDK
+  itself): we reuse it and never install a second one. When an exporter is chosen too,
+  our span processor is added to that provider, once, through a ``SwitchingProcessor``.
+- Nobody did: we install a ``SwitchingTracerProvider`` once. It hands every tracer call to
+  the SDK ``TracerProvider`` of the current configuration, so ``configure()`` may run
+  again (a v1 app configuring in every function, tests) and tracers a user obtained at
+  import keep working and follow the new configuration.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Optional, Sequence
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+from opentelemetry.trace import NoOpTracer, Tracer, TracerProvider
+
+_install_lock = threading.Lock()
+_NOOP_TRACER = NoOpTracer()
+
+
+class _SwitchingTracer(Tracer):
+    """A tracer whose calls go to the current configuration's SDK tracer."""
+
+    def __init__(self, owner: SwitchingTracerProvider, args: Sequence[Any], kwargs: Any) -> None:
+        self._owner = owner
+        self._args = args
+        self._kwargs = kwargs
+        self._for: Optional[SdkTracerProvider] = None
+        self._tracer: Tracer = _NOOP_TRACER
+
+    def _current(self) -> Tracer:
+        provider = self._owner.current
+        if provider is not self._for:
+            self._for = provider
+            self._tracer = (
+                _NOOP_TRACER
+                if provider is None
+                else provider.get_tracer(*self._args, **self._kwargs)
+            )
+        return self._tracer
+
+    def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
+        return self._current().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
+        return self._current().start_as_current_span(*args, **kwargs)
+
+
+class SwitchingTracerProvider(TracerProvider):
+    """The global provider we install once; ``current`` is the SDK provider in use.
+
+    Recognised by its marker, not its class: a module imported afresh (a test harness that
+    reloads the app and its extensions) must still find the one already installed.
+    """
+
+    _python_worker_extension_switching = True
+
+    def __init__(self) -> None:
+        self.current: Optional[SdkTracerProvider] = None
+
+    @property
+    def resource(self) -> Any:
+        """The current configuration's resource (exporters such as Azure Monitor's read the
+        global provider's), or an empty one."""
+        current = self.current
+        if current is not None:
+            return current.resource
+        from opentelemetry.sdk.resources import Resource
+
+        return Resource.get_empty()
+
+    def get_tracer(
+        self,
+        instrumenting_module_name: str,
+        instrumenting_library_version: Optional[str] = None,
+        schema_url: Optional[str] = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Tracer:
+        return _SwitchingTracer(
+            self,
+            (instrumenting_module_name, instrumenting_library_version, schema_url, *args),
+            kwargs,
+        )
+
+
+class SwitchingProcessor(SpanProcessor):
+    """Added once to a provider we do not own; ``current`` is our processor, or None."""
+
+    def __init__(self) -> None:
+        self.current: Optional[SpanProcessor] = None
+
+    def on_start(self, span: Span, parent_context: Optional[otel_context.Context] = None) -> None:
+        current = self.current
+        if current is not None:
+            current.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        current = self.current
+        if current is not None:
+            current.on_end(span)
+
+    def shutdown(self) -> None:
+        pass  # ours are shut down by the extension, not by the provider's owner
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        current = self.current
+        return True if current is None else current.force_flush(timeout_millis)
+
+
+def _global() -> TracerProvider:
+    return trace.get_tracer_provider()
+
+
+def _is_ours(provider: object) -> bool:
+    return bool(getattr(provider, "_python_worker_extension_switching", False))
+
+
+def foreign_provider() -> Optional[TracerProvider]:
+    """The global tracer provider when someone other than us set it, else None."""
+    provider = _global()
+    if isinstance(provider, trace.ProxyTracerProvider) or _is_ours(provider):
+        return None
+    if type(provider).__name__ == "NoOpTracerProvider":
+        return None
+    return provider
+
+
+def switching_provider() -> Optional[SwitchingTracerProvider]:
+    """Our global provider, installing it when no provider is set yet; None when another
+    provider is global (then ``foreign_provider()`` is the one to use)."""
+    with _install_lock:
+        provider = _global()
+        if _is_ours(provider):
+            return provider  # type: ignore[return-value]
+        if foreign_provider() is not None:
+            return None
+        ours = SwitchingTracerProvider()
+        trace.set_tracer_provider(ours)
+        installed = _global()
+        return installed if _is_ours(installed) else None  # type: ignore[return-value]
+
+
+def processor_slot(provider: TracerProvider) -> Optional[SwitchingProcessor]:
+    """Our processor slot on a provider we do not own, added once; None when the provider
+    cannot take processors (not the SDK's)."""
+    with _install_lock:
+        slot = getattr(provider, "_python_worker_extension_slot", None)
+        if isinstance(slot, SwitchingProcessor):
+            return slot
+        add = getattr(provider, "add_span_processor", None)
+        if add is None:
+            return None
+        slot = SwitchingProcessor()
+        add(slot)
+        provider._python_worker_extension_slot = slot  # type: ignore[attr-defined]
+        return slot
