@@ -23,6 +23,7 @@ from opentelemetry.trace import Tracer
 
 from . import attributes, providers
 from .exporters import NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
+from .feed import FeedingProcessor
 from .options import Plan
 from .sampling import InvocationSampler
 from .version import VERSION
@@ -95,6 +96,9 @@ class Telemetry:
                 max_queue_size=plan.queue_size,
                 max_export_batch_size=min(512, plan.queue_size),
             )
+        # Every span also reaches the framework's span feed (the local dashboard), exported
+        # or not: the processor is always there, a no-op where nobody listens.
+        self.processor = FeedingProcessor(self.processor)
         self.tracer = self._tracer()
         self.duration: Any = None
         if plan.metrics:
