@@ -14,8 +14,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml requirements-dev.txt $(addsuffix /pyproject.toml,$(EXTENSIONS))
-	$(BIN)/python -m pip install -q -r requirements-dev.txt -e '.[testing]' $(foreach e,$(EXTENSIONS),-e '$(e)[test]')
+$(STAMP): $(BIN)/python pyproject.toml requirements-dev.txt constraints.txt $(addsuffix /pyproject.toml,$(EXTENSIONS))
+	$(BIN)/python -m pip install -q -c constraints.txt -r requirements-dev.txt -e '.[testing]' $(foreach e,$(EXTENSIONS),-e '$(e)[test]')
 	touch $@
 
 install: $(STAMP)

@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
+# Pins that keep every environment's install quick (pip would otherwise backtrack for a long time).
+CONSTRAINTS = ROOT / "constraints.txt"
 VERSIONS = ("3.9", "3.10", "3.12", "3.13")
 # Every test that runs in-process: the worker's contract and gating, the dispatcher, the
 # wrapper, the two warnings about Python 3.13+, the extensions, the samples and the docs'
@@ -113,7 +115,11 @@ def stamp_for(interpreter: str) -> str:
     digest = hashlib.sha256()
     digest.update(os.path.realpath(interpreter).encode())
     digest.update(" ".join(distributions()).encode())
-    for path in [ROOT / "pyproject.toml", *(f / "pyproject.toml" for f in extension_folders())]:
+    for path in [
+        ROOT / "pyproject.toml",
+        CONSTRAINTS,
+        *(f / "pyproject.toml" for f in extension_folders()),
+    ]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -127,7 +133,7 @@ def ensure_venv(version: str, interpreter: str) -> Path:
         return venv
     print(f"python matrix: building {venv.name} with {interpreter}", flush=True)
     shutil.rmtree(venv, ignore_errors=True)
-    install = [python_of(venv), "-m", "pip", "install", "-q"]
+    install = [python_of(venv), "-m", "pip", "install", "-q", "-c", str(CONSTRAINTS)]
     for requirement in distributions():
         install += ["-e", requirement]
     for command in ([interpreter, "-m", "venv", str(venv)], install):

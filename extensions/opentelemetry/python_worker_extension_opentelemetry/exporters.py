@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Dict, Optional, Sequence
+from typing import IO, Any, Callable, Dict, Optional, Sequence, cast
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import (
@@ -152,7 +152,7 @@ class GuardedSpanExporter(SpanExporter):
             self.failures.failure(self.label, len(spans), "the exporter reported FAILURE")
         else:
             self.failures.success(len(spans))
-        return SpanExportResult.SUCCESS if result is None else result  # type: ignore[no-any-return]
+        return SpanExportResult.SUCCESS if result is None else cast(SpanExportResult, result)
 
     def shutdown(self) -> None:
         if not self.owned:

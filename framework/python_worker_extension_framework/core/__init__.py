@@ -6,6 +6,7 @@ phase, ungated chains for the wrapper). Modules starting with ``_`` are private.
 
 from ._chain import ChainEntry, format_hook_chain, hook_chain
 from ._dispatch import Dispatcher, HookCall, HookTrace, is_async_function
+from ._record import InvocationRecord
 from .context import InvocationContext, RetryContext, RpcException, TraceContext
 from .gating import SETTING, extensions_enabled
 
@@ -16,6 +17,7 @@ __all__ = [
     "HookCall",
     "HookTrace",
     "InvocationContext",
+    "InvocationRecord",
     "RetryContext",
     "RpcException",
     "TraceContext",

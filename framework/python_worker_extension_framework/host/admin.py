@@ -91,7 +91,7 @@ async def run_admin_invocation(
             outcome = await host.invoke(spec, value, retry_context=retry_context, reason=reason)
         else:
             outcome = await host.invoke(spec, value, retry_context=retry_context)
-        log_outputs(spec, captured_outputs(spec, outcome.arguments, outcome.result))
+        log_outputs(spec, captured_outputs(spec, outcome.func_args, outcome.result))
         if outcome.exception is not None:
             raise outcome.exception
         return outcome.result

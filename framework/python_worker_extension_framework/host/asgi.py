@@ -243,12 +243,12 @@ class HostApp:
         outcome = await self.host.invoke(
             spec, request, trace_context=incoming_trace_context(request.headers)
         )
-        log_outputs(spec, captured_outputs(spec, outcome.arguments, outcome.result))
+        log_outputs(spec, captured_outputs(spec, outcome.func_args, outcome.result))
         if outcome.exception is not None:
             await _answer(send, 500)
             return
         try:
-            answer = http_answer(http_response_value(spec, outcome.arguments, outcome.result))
+            answer = http_answer(http_response_value(spec, outcome.func_args, outcome.result))
         except ResultConversionError as exc:
             log.error("Functions.%s %s", spec.name, exc)
             await _answer(send, 500)

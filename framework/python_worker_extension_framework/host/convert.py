@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple, TypeVar
 from urllib.parse import parse_qsl
 
@@ -139,32 +139,23 @@ def trigger_input(spec: FunctionSpec, value: Any) -> Any:
 # -- arguments and results -------------------------------------------------------------------
 
 
-@dataclass
-class Arguments:
-    """The arguments of one call, and the ``Out`` objects the host reads afterwards."""
-
-    values: Dict[str, Any]
-    outputs: Dict[str, OutputBinding[Any]] = field(default_factory=dict)
-
-
-def build_arguments(spec: FunctionSpec, trigger_value: Any, context: Any) -> Arguments:
-    """The trigger value by its name, an ``Out`` per output binding, ``context`` if declared."""
+def build_arguments(spec: FunctionSpec, trigger_value: Any, context: Any) -> Dict[str, Any]:
+    """The call's ``func_args``: the trigger value by its name, an ``Out`` per output binding
+    (read back afterwards), ``context`` if declared."""
     wanted = set(spec.parameters)
-    arguments = Arguments(values={})
+    arguments: Dict[str, Any] = {}
     for binding in spec.bindings:
         name = str(binding["name"])
         if name == "$return" or (wanted and name not in wanted):
             continue
         if binding["direction"] == "out":
-            out: OutputBinding[Any] = OutputBinding()
-            arguments.outputs[name] = out
-            arguments.values[name] = out
+            arguments[name] = OutputBinding()
         elif binding is spec.trigger:
-            arguments.values[name] = trigger_value
+            arguments[name] = trigger_value
         else:
-            arguments.values[name] = None  # input bindings have no local source
+            arguments[name] = None  # input bindings have no local source
     if spec.declares_context:
-        arguments.values["context"] = context
+        arguments["context"] = context
     return arguments
 
 
@@ -196,11 +187,15 @@ def http_answer(value: Any) -> HttpAnswer:
     )
 
 
-def captured_outputs(spec: FunctionSpec, arguments: Arguments, result: Any) -> Dict[str, Any]:
+def _outputs(func_args: Dict[str, Any]) -> Dict[str, OutputBinding[Any]]:
+    return {name: value for name, value in func_args.items() if isinstance(value, OutputBinding)}
+
+
+def captured_outputs(spec: FunctionSpec, func_args: Dict[str, Any], result: Any) -> Dict[str, Any]:
     """Values the function sent to non-HTTP output bindings, by binding name."""
     values: Dict[str, Any] = {}
     http_name = spec.http_output_name
-    for name, out in arguments.outputs.items():
+    for name, out in _outputs(func_args).items():
         if name != http_name and out.was_set:
             values[name] = out.get()
     returned = spec.return_binding
@@ -209,10 +204,10 @@ def captured_outputs(spec: FunctionSpec, arguments: Arguments, result: Any) -> D
     return values
 
 
-def http_response_value(spec: FunctionSpec, arguments: Arguments, result: Any) -> Any:
+def http_response_value(spec: FunctionSpec, func_args: Dict[str, Any], result: Any) -> Any:
     """The value that becomes the HTTP response: ``$return`` or the named http output."""
     name = spec.http_output_name
     if name is None or name == "$return":
         return result
-    out = arguments.outputs.get(name)
+    out = _outputs(func_args).get(name)
     return out.get() if out is not None else None

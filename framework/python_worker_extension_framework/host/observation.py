@@ -16,10 +16,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
-    from ..core import HookTrace
+    from ..core import HookTrace, InvocationRecord
     from ..core.context import InvocationContext
     from .loader import FunctionSpec
-    from .runtime import Outcome
 
 __all__ = [
     "InvocationObserver",
@@ -80,5 +79,5 @@ class InvocationObserver:
         """An invocation is about to run; return a ``HookTrace`` to have its hooks timed."""
         return None
 
-    def finished(self, outcome: Outcome, trace: Optional[HookTrace]) -> None:
+    def finished(self, outcome: InvocationRecord, trace: Optional[HookTrace]) -> None:
         """The invocation ended (``outcome.exception`` says how)."""

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
-from ..core import Dispatcher
+from ..core import Dispatcher, InvocationRecord
 from ..core import _registry as registry
 from ..core.context import InvocationContext, RetryContext, TraceContext
 from ..retry_policy import format_timespan, initial_retry_context
 from ..toolkit import traceparent as tp
 from . import console
 from .bindings import check_route_conflicts, unknown_binding_notes
-from .convert import Arguments, build_arguments
+from .convert import build_arguments
 from .loader import FunctionSpec, load_app
 from .observation import InvocationObserver, ScopedExecutor
 from .routing import RouteTable, compile_route
@@ -39,22 +39,6 @@ AZURE_TRACEBACK_NOTE = (
 
 class FunctionTimeout(Exception):
     """The function ran past host.json's ``functionTimeout``."""
-
-
-@dataclass
-class Outcome:
-    """How one invocation ended."""
-
-    spec: FunctionSpec
-    context: InvocationContext
-    arguments: Arguments
-    result: Any = None
-    exception: Optional[BaseException] = None
-    seconds: float = 0.0
-
-    @property
-    def succeeded(self) -> bool:
-        return self.exception is None
 
 
 def default_thread_count() -> int:
@@ -188,17 +172,17 @@ class FunctionHost:
         trace_context: Optional[TraceContext] = None,
         retry_context: Optional[RetryContext] = None,
         reason: str = "This function was programmatically called via the host APIs.",
-    ) -> Outcome:
+    ) -> InvocationRecord:
         """Run one invocation through the dispatcher; never raises the function's error."""
         context = self.new_context(spec, trace_context, retry_context)
         arguments = build_arguments(spec, trigger_value, context)
-        outcome = Outcome(spec, context, arguments)
+        outcome = InvocationRecord(context=context, func_args=arguments, function_name=spec.name)
         trace = self.observer.started(spec, context, trigger_value)
         console.executing(spec.name, context.invocation_id, reason)
         started = time.perf_counter()
         call = asyncio.ensure_future(
             self.dispatcher.dispatch(
-                spec.function, arguments.values, context, executor=self.executor, trace=trace
+                spec.function, arguments, context, executor=self.executor, trace=trace
             )
         )
         self.in_flight.add(call)
@@ -217,21 +201,21 @@ class FunctionHost:
         else:
             outcome.result = call.result()
         outcome.seconds = time.perf_counter() - started
-        self._report(outcome)
+        self._report(spec, outcome)
         self.observer.finished(outcome, trace)
         return outcome
 
-    def _report(self, outcome: Outcome) -> None:
+    def _report(self, spec: FunctionSpec, outcome: InvocationRecord) -> None:
         invocation_id = outcome.context.invocation_id
         if outcome.exception is not None and not isinstance(outcome.exception, FunctionTimeout):
             exc = outcome.exception
             console.log.error(
                 "Exception while executing function: Functions.%s. Result: Failure\n%s\n%s",
-                outcome.spec.name,
+                spec.name,
                 format_user_traceback(exc),
                 AZURE_TRACEBACK_NOTE,
             )
-        console.executed(outcome.spec.name, invocation_id, outcome.succeeded, outcome.seconds)
+        console.executed(spec.name, invocation_id, outcome.succeeded, outcome.seconds)
 
     # -- stop ------------------------------------------------------------------------------
 
@@ -264,4 +248,4 @@ class FunctionHost:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["FunctionHost", "FunctionTimeout", "Outcome"]
+__all__ = ["FunctionHost", "FunctionTimeout"]

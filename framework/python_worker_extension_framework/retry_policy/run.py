@@ -6,6 +6,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, List, Optional, Union
 
+from ..core import InvocationRecord
 from ..core.context import RetryContext, RpcException
 from .model import DEFAULT_LOCAL_CAP, RetryPolicy
 
@@ -20,10 +21,17 @@ class Attempt:
     result: Any = None
     exception: Optional[BaseException] = None
     next_delay: Optional[float] = None  # seconds until the next attempt; None: no next attempt
+    # The invocation's own record, where the runner kept one (the test harness does).
+    record: Optional[InvocationRecord] = None
 
     @property
     def retry_count(self) -> int:
         return self.retry_context.retry_count
+
+    @property
+    def context(self) -> Any:
+        """The attempt's invocation context, when its record was kept."""
+        return self.record.context if self.record is not None else None
 
     @property
     def succeeded(self) -> bool:
@@ -32,11 +40,39 @@ class Attempt:
 
 @dataclass
 class RetryOutcome:
-    """Every attempt of one run under a policy, and why it stopped."""
+    """Every attempt of one run under a policy, and why it stopped: the one result type for
+    a run with retries, from the host's admin endpoint, the app client and the harness."""
 
     policy: Optional[RetryPolicy]
     attempts: List[Attempt] = field(default_factory=list)
     local_cap: Optional[int] = None  # the cap applied to a -1 policy; None when none applied
+    function_name: str = ""
+    # The lines the local host prints about the run (waits, the local cap, the summary).
+    console: List[str] = field(default_factory=list)
+
+    @property
+    def retry_counts(self) -> List[int]:
+        """``retry_context.retry_count`` of each attempt: ``[0, 1, 2, ...]``."""
+        return [attempt.retry_count for attempt in self.attempts]
+
+    @property
+    def waited(self) -> float:
+        """Seconds waited in all, before every retry."""
+        return sum(self.delays)
+
+    @property
+    def records(self) -> List[Any]:
+        """The log records of every attempt whose record was kept, in order."""
+        return [r for attempt in self.attempts if attempt.record for r in attempt.record.records]
+
+    def messages(self, logger_prefix: str = "") -> List[str]:
+        """Formatted messages of all attempts, optionally of one logger tree."""
+        return [r.getMessage() for r in self.records if r.name.startswith(logger_prefix)]
+
+    def __repr__(self) -> str:
+        how = "succeeded" if self.succeeded else f"failed with {self.exception!r}"
+        name = self.function_name or "?"
+        return f"<RetryOutcome {name}: {how} after {len(self.attempts)} attempt(s)>"
 
     @property
     def last(self) -> Attempt:

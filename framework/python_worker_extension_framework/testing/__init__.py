@@ -13,13 +13,15 @@ The pytest plugin (registered automatically) provides the fixtures ``extension_r
 
 from typing import Any
 
+from ..core import InvocationRecord
+from ..retry_policy import RetryOutcome
 from .builders import make_context, make_http_request, make_retry_context
 from .check import assert_app_is_clean
 from .functions import RouteMismatchError
-from .harness import InvocationRecord, invoke, invoke_async
+from .harness import invoke, invoke_async
 from .host import HostProcessError, RunningHost, running_host
 from .registry import isolated_registry, registered
-from .retry import FROM_FUNCTION, FakeClock, RetryRun, run_under_policy, run_under_policy_async
+from .retry import FROM_FUNCTION, FakeClock, run_under_policy, run_under_policy_async
 from .triggers import (
     make_blob,
     make_cosmos_documents,
@@ -33,9 +35,9 @@ from .triggers import (
 
 
 def __getattr__(name: str) -> Any:
-    """``AppClient`` and ``AdminRun`` need httpx (the ``[testing]`` extra): imported on use,
+    """``AppClient`` needs httpx (the ``[testing]`` extra): imported on use,
     so the builders and ``invoke`` work with the framework alone."""
-    if name in ("AppClient", "AdminRun"):
+    if name == "AppClient":
         from . import app_client
 
         return getattr(app_client, name)
@@ -44,12 +46,11 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "FROM_FUNCTION",
-    "AdminRun",
     "AppClient",
     "FakeClock",
     "HostProcessError",
     "InvocationRecord",
-    "RetryRun",
+    "RetryOutcome",
     "RouteMismatchError",
     "RunningHost",
     "assert_app_is_clean",

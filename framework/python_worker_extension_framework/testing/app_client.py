@@ -25,7 +25,6 @@ import os
 import sys
 import threading
 import types
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Dict, List, Optional, Sequence, Set, TypeVar, Union
 
@@ -99,40 +98,13 @@ class _ConsoleCapture(logging.Handler):
             self.records.append(record)
 
 
-@dataclass
-class AdminRun:
-    """One ``admin.run``: how the function's run ended, after every retry."""
-
-    function_name: str
-    outcome: RetryOutcome
-    delays: List[float] = field(default_factory=list)
-
-    @property
-    def succeeded(self) -> bool:
-        return self.outcome.succeeded
-
-    @property
-    def result(self) -> Any:
-        return self.outcome.result
-
-    @property
-    def exception(self) -> Optional[BaseException]:
-        return self.outcome.exception
-
-    def __repr__(self) -> str:
-        how = "succeeded" if self.succeeded else f"failed with {self.exception!r}"
-        return (
-            f"<AdminRun {self.function_name}: {how} after {len(self.outcome.attempts)} attempt(s)>"
-        )
-
-
 class Admin:
     """Non-HTTP functions, run as ``POST /admin/functions/<name>`` runs them."""
 
     def __init__(self, client: AppClient) -> None:
         self._client = client
 
-    def run(self, name: str, input: Any = None, *, trigger: Any = None) -> AdminRun:
+    def run(self, name: str, input: Any = None, *, trigger: Any = None) -> RetryOutcome:
         """Run function ``name`` with ``{"input": input}``; return when it (and every retry
         its policy allows) has ended. The function's exception is in the result.
 
@@ -152,7 +124,8 @@ class Admin:
         outcome = self._client.loop.call(
             run_admin_invocation(host, spec, input, sleep=clock.sleep, trigger=trigger)
         )
-        return AdminRun(spec.name, outcome, clock.sleeps)
+        outcome.function_name = spec.name
+        return outcome
 
 
 def _extension_classes(module: types.ModuleType) -> bool:

@@ -19,12 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import azure.functions as func
 
-from ..core import Dispatcher, HookTrace, is_async_function
+from ..core import Dispatcher, InvocationRecord, is_async_function
 from ..host.convert import OutputBinding
 from ..toolkit import redaction
 from .builders import UNROUTED_ATTRIBUTE, make_context, with_route_params
@@ -33,46 +32,6 @@ from .functions import FunctionTarget, resolve_function
 WORKER = "worker"
 WRAPPER = "wrapper"
 CHAINS = (WRAPPER, WORKER)
-
-
-@dataclass(repr=False)
-class InvocationRecord:
-    """The outcome of one invocation: result or exception, hook calls, log records."""
-
-    result: Any = None
-    exception: Optional[BaseException] = None
-    context: Any = None
-    func_args: Dict[str, Any] = field(default_factory=dict)
-    trace: HookTrace = field(default_factory=HookTrace)
-    records: List[logging.LogRecord] = field(default_factory=list)
-    function_name: str = ""
-
-    @property
-    def succeeded(self) -> bool:
-        return self.exception is None
-
-    @property
-    def hook_calls(self) -> List[Tuple[str, str]]:
-        """``(hook, extension)`` pairs in call order."""
-        return self.trace.names()
-
-    def messages(self, logger_prefix: str = "") -> List[str]:
-        """Formatted messages of the captured records, optionally of one logger tree."""
-        return [r.getMessage() for r in self.records if r.name.startswith(logger_prefix)]
-
-    def raise_for_exception(self) -> Any:
-        if self.exception is not None:
-            raise self.exception
-        return self.result
-
-    def __repr__(self) -> str:
-        if self.exception is not None:
-            outcome = f"raised {self.exception!r}"
-        elif isinstance(self.result, func.HttpResponse):
-            outcome = f"returned HttpResponse(status_code={self.result.status_code})"
-        else:
-            outcome = f"returned {self.result!r}"
-        return f"<InvocationRecord {self.function_name or '?'}: {outcome}>"
 
 
 class _Capture(logging.Handler):

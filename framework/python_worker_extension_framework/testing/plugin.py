@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Union
 
 import pytest
 
+from ..core import InvocationRecord
 from ..core.gating import SETTING
-from .harness import InvocationRecord, invoke
+from .harness import invoke
 from .host import RunningHost, running_host
 from .registry import isolated_registry
 

@@ -3,9 +3,9 @@
 The retries run as the host runs them (``retry_policy.run_with_policy``): each attempt gets
 a new invocation context whose ``retry_context`` is filled as the host fills it, goes
 through the harness's chain (``chain="wrapper"`` by default, so error hooks run), and the waits
-between attempts are recorded by a ``FakeClock`` instead of slept. The returned ``RetryRun``
-holds every attempt's ``InvocationRecord`` (context, result or exception, log records), the
-delays the policy asked for, and the console lines the local host would print::
+between attempts are recorded by a ``FakeClock`` instead of slept. The returned ``RetryOutcome``
+holds every attempt with its ``InvocationRecord`` (context, result or exception, log
+records), the delays the policy asked for, and the console lines the local host would print::
 
     from python_worker_extension_framework.retry_policy import RetryPolicy
     from python_worker_extension_framework.testing import run_under_policy
@@ -18,11 +18,9 @@ delays the policy asked for, and the console lines the local host would print::
 from __future__ import annotations
 
 import asyncio
-import logging
-from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional, Tuple, Union
 
-from ..core import Dispatcher
+from ..core import Dispatcher, InvocationRecord
 from ..core.context import InvocationContext, RetryContext, TraceContext
 from ..retry_policy import (
     DEFAULT_LOCAL_CAP,
@@ -36,7 +34,7 @@ from ..retry_policy import (
     run_with_policy,
 )
 from ..toolkit import traceparent as tp
-from .harness import WRAPPER, InvocationRecord, chain_dispatcher, invoke_async
+from .harness import WRAPPER, chain_dispatcher, invoke_async
 
 
 class FakeClock:
@@ -52,61 +50,6 @@ class FakeClock:
 
     def time(self) -> float:
         return self.now
-
-
-@dataclass
-class RetryRun:
-    """Every attempt of one run under a policy, in order, and how the run ended."""
-
-    function_name: str
-    policy: Optional[RetryPolicy]
-    outcome: RetryOutcome
-    attempts: List[InvocationRecord] = field(default_factory=list)
-    clock: FakeClock = field(default_factory=FakeClock)
-    console: List[str] = field(default_factory=list)
-
-    @property
-    def delays(self) -> List[float]:
-        """Seconds the policy waited before each retry (as recorded by the fake clock)."""
-        return list(self.clock.sleeps)
-
-    @property
-    def retry_counts(self) -> List[int]:
-        """``retry_context.retry_count`` of each attempt: ``[0, 1, 2, ...]``."""
-        return [attempt.retry_count for attempt in self.outcome.attempts]
-
-    @property
-    def succeeded(self) -> bool:
-        return self.outcome.succeeded
-
-    @property
-    def exhausted(self) -> bool:
-        """The last attempt failed and no retry was left (policy limit or local cap)."""
-        return self.outcome.exhausted
-
-    @property
-    def stopped_by_local_cap(self) -> bool:
-        return self.outcome.stopped_by_local_cap
-
-    @property
-    def result(self) -> Any:
-        return self.outcome.result
-
-    @property
-    def exception(self) -> Optional[BaseException]:
-        return self.outcome.exception
-
-    @property
-    def records(self) -> List[logging.LogRecord]:
-        """The log records of all attempts, in order."""
-        return [record for attempt in self.attempts for record in attempt.records]
-
-    def messages(self, logger_prefix: str = "") -> List[str]:
-        """Formatted messages of all attempts, optionally of one logger tree."""
-        return [r.getMessage() for r in self.records if r.name.startswith(logger_prefix)]
-
-    def raise_for_exception(self) -> Any:
-        return self.outcome.raise_for_exception()
 
 
 class _FromFunction:
@@ -128,7 +71,7 @@ def run_under_policy(
     clock: Optional[FakeClock] = None,
     local_cap: int = DEFAULT_LOCAL_CAP,
     **func_args: Any,
-) -> RetryRun:
+) -> RetryOutcome:
     """Run ``function(**func_args)`` under ``policy``, retrying failures as the host does.
 
     Parameters
@@ -183,7 +126,7 @@ async def run_under_policy_async(
     clock: Optional[FakeClock] = None,
     local_cap: int = DEFAULT_LOCAL_CAP,
     **func_args: Any,
-) -> RetryRun:
+) -> RetryOutcome:
     """``run_under_policy`` for use inside a running event loop."""
     user_function, name, resolved = _resolve(function, policy, function_name)
     clock = clock or FakeClock()
@@ -211,6 +154,8 @@ async def run_under_policy_async(
         return record.raise_for_exception()
 
     def on_attempt(attempt: Attempt) -> None:
+        if len(records) == attempt.number:  # the harness ran it (a bad argument may not)
+            attempt.record = records[-1]
         line = describe_attempt(name, attempt, resolved)
         if line is not None:
             console.append(line)
@@ -224,7 +169,9 @@ async def run_under_policy_async(
     summary = describe_outcome(name, outcome)
     if summary is not None:
         console.append(summary)
-    return RetryRun(name, resolved, outcome, records, clock, console)
+    outcome.function_name = name
+    outcome.console = console
+    return outcome
 
 
 def _resolve(

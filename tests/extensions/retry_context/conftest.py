@@ -8,7 +8,7 @@ import os
 from typing import Any, Iterator, List, Tuple
 
 import pytest
-from python_worker_extension_framework.testing import InvocationRecord, RetryRun, registered
+from python_worker_extension_framework.testing import InvocationRecord, RetryOutcome, registered
 from python_worker_extension_retry_context import (
     APP_SETTING_PREFIX,
     LOGGER_NAME,
@@ -30,8 +30,8 @@ def extension(
 
 
 def retry_logs(record: Any) -> List[logging.LogRecord]:
-    """The records the extension emitted (an ``InvocationRecord`` or a ``RetryRun``)."""
-    assert isinstance(record, (InvocationRecord, RetryRun))
+    """The records the extension emitted (an ``InvocationRecord`` or a ``RetryOutcome``)."""
+    assert isinstance(record, (InvocationRecord, RetryOutcome))
     return [r for r in record.records if r.name == LOGGER_NAME]
 
 

@@ -10,7 +10,7 @@ import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
 from python_worker_extension_framework.retry_policy import RetryPolicy
-from python_worker_extension_framework.testing import RetryRun, registered, run_under_policy
+from python_worker_extension_framework.testing import RetryOutcome, registered, run_under_policy
 from python_worker_extension_retry_context import RetryContextExtension
 
 request_logging = pytest.importorskip("python_worker_extension_request_logging")
@@ -51,7 +51,7 @@ def fails_twice() -> Any:
     return ProcessOrder
 
 
-def run_three_attempts() -> RetryRun:
+def run_three_attempts() -> RetryOutcome:
     run = run_under_policy(
         fails_twice(), RetryPolicy.fixed(3, 1), timer=TimerRequest(past_due=False)
     )

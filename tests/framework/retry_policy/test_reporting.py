@@ -47,7 +47,7 @@ def test_describe_helpers_return_none_when_there_is_nothing_to_say() -> None:
 
 def test_describe_outcome_of_exhausted_retries() -> None:
     run = run_under_policy(always_fails, RetryPolicy.fixed(2, 1))
-    assert describe_outcome("always_fails", run.outcome) == (
+    assert describe_outcome("always_fails", run) == (
         "Retries exhausted for 'always_fails': function execution failed after 2 retries; "
         "last failure: ValueError: boom"
     )

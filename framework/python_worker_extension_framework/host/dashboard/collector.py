@@ -27,11 +27,12 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ...core import HookTrace
+from ...core import InvocationRecord as Ended
 from ...core.context import InvocationContext
 from ...toolkit import span_feed
 from ..loader import FunctionSpec
 from ..observation import InvocationObserver, current_invocation, enter_invocation, leave_invocation
-from ..runtime import FunctionTimeout, Outcome, format_user_traceback
+from ..runtime import FunctionTimeout, format_user_traceback
 from ..system_logs import is_system_record
 from .records import (
     FAILED,
@@ -155,7 +156,7 @@ class Collector(InvocationObserver):
         record.token = enter_invocation(record.id)
         return HookTrace()
 
-    def finished(self, outcome: Outcome, trace: Optional[HookTrace]) -> None:
+    def finished(self, outcome: Ended, trace: Optional[HookTrace]) -> None:
         record = self.active.pop(outcome.context.invocation_id, None)
         if record is None:
             return
