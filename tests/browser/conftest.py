@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -9,7 +10,14 @@ import pytest
 
 from .chromium import headless_chromium
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
+# Each run saves its screenshots under .artifacts/ (ignored by git); the readme's copies in
+# docs/images/ are refreshed on purpose, with FUNCEXT_UPDATE_SCREENSHOTS=1.
+_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = (
+    _ROOT / "docs" / "images"
+    if os.environ.get("FUNCEXT_UPDATE_SCREENSHOTS") == "1"
+    else _ROOT / ".artifacts" / "screenshots"
+)
 
 
 @pytest.fixture(scope="module")
