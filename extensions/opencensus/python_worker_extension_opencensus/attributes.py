@@ -12,7 +12,6 @@ itself never reaches the worker.
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Tuple
-from urllib.parse import unquote
 
 import azure.functions as func
 from python_worker_extension_framework.toolkit import http, redaction, triggers
@@ -60,27 +59,6 @@ def url_path(url: str) -> str:
     return head[slash:] if slash >= 0 else "/"
 
 
-def _replace_segments(path: str, value: str, replacement: str) -> str:
-    """Replace the last run of path segments that spells ``value`` (a route parameter's
-    decoded value, possibly several segments for a catch-all) by ``replacement``."""
-    segments = path.split("/")
-    wanted = value.split("/")
-    size = len(wanted)
-    for start in range(len(segments) - size, -1, -1):
-        if [unquote(s) for s in segments[start : start + size]] == wanted:
-            segments[start : start + size] = [replacement]
-            return "/".join(segments)
-    return path
-
-
-def route_template(path: str, route_params: Mapping[str, Any]) -> str:
-    """The request path with each route parameter's value put back as ``{name}``."""
-    for name, value in route_params.items():
-        if value:
-            path = _replace_segments(path, str(value), "{" + str(name) + "}")
-    return path
-
-
 def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any]:
     """``http.method``, ``http.route`` and the redacted ``http.url`` of an HTTP trigger."""
     url = str(getattr(request, "url", "") or "")
@@ -88,7 +66,7 @@ def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any
     path = url_path(url)
     return {
         HTTP_METHOD: str(getattr(request, "method", "") or "").upper(),
-        HTTP_ROUTE: route_template(path, route_params),
+        HTTP_ROUTE: http.route_template(path, route_params),
         HTTP_URL: redact_url(url, route_params, redactor),
     }
 
@@ -104,7 +82,7 @@ def redact_url(url: str, route_params: Mapping[str, Any], redactor: redaction.Re
     for name, value in route_params.items():
         if value and redactor.is_secret_name(str(name)):
             head, mark, tail = url.partition("?")
-            url = _replace_segments(head, str(value), REDACTED) + mark + tail
+            url = http.replace_path_segments(head, str(value), REDACTED) + mark + tail
     return redactor.url(url)
 
 

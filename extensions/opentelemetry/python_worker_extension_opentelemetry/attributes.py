@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import traceback
 from typing import Any, Dict, Mapping, Optional, Tuple
-from urllib.parse import unquote
 
 import azure.functions as func
 from opentelemetry.trace import SpanKind
@@ -94,25 +93,6 @@ def _path_and_query(url: str) -> Tuple[str, str]:
     return base or "/", query
 
 
-def _replace_segments(path: str, value: str, replacement: str) -> str:
-    segments = path.split("/")
-    wanted = value.split("/")
-    size = len(wanted)
-    for start in range(len(segments) - size, -1, -1):
-        if [unquote(s) for s in segments[start : start + size]] == wanted:
-            segments[start : start + size] = [replacement]
-            return "/".join(segments)
-    return path
-
-
-def route_template(path: str, route_params: Mapping[str, Any]) -> str:
-    """The request path with each route parameter's value put back as ``{name}``."""
-    for name, value in route_params.items():
-        if value:
-            path = _replace_segments(path, str(value), "{" + str(name) + "}")
-    return path
-
-
 def http_attributes(
     request: Any, redactor: redaction.Redactor, record_headers: Tuple[str, ...] = ()
 ) -> Tuple[str, Dict[str, Any]]:
@@ -127,8 +107,8 @@ def http_attributes(
     # A secret-named route value (``/keys/{apiKey}``) never reaches the span as a path.
     for name, value in route_params.items():
         if value and redactor.is_secret_name(str(name)):
-            path = _replace_segments(path, str(value), redaction.REDACTED)
-    route = route_template(path, route_params) if route_params else path
+            path = http.replace_path_segments(path, str(value), redaction.REDACTED)
+    route = http.route_template(path, route_params) if route_params else path
     attributes: Dict[str, Any] = {
         HTTP_REQUEST_METHOD: method,
         URL_PATH: path,

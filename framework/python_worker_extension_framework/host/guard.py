@@ -114,15 +114,19 @@ class RequestGuard:
         )
 
     def _same_origin(self, origin: str, host_header: str) -> bool:
-        try:
-            parts = urlsplit(origin.strip())
-            origin_port = parts.port
-        except ValueError:
-            return False
-        if parts.scheme != "http" or not parts.hostname:
-            return False
-        name, port = split_host(host_header)
-        return parts.hostname.rstrip(".") == name and (origin_port or 80) == (port or 80)
+        return same_origin(origin, *split_host(host_header))
 
 
-__all__ = ["ANY_HOST", "RequestGuard", "is_loopback_name", "split_host"]
+def same_origin(origin: str, host_name: str, host_port: Optional[int]) -> bool:
+    """Whether a browser's ``Origin`` is the host's own (``http``, same name and port)."""
+    try:
+        parts = urlsplit(origin.strip())
+        origin_port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme != "http" or not parts.hostname:
+        return False
+    return parts.hostname.rstrip(".") == host_name and (origin_port or 80) == (host_port or 80)
+
+
+__all__ = ["ANY_HOST", "RequestGuard", "is_loopback_name", "same_origin", "split_host"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import codecs
 import functools
-from typing import Any, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
+from urllib.parse import unquote
 
 from azure.functions import HttpResponse
 
@@ -152,3 +153,26 @@ def status_code(value: Any) -> Optional[int]:
     if isinstance(value, HttpResponse):
         return int(value.status_code)
     return None
+
+
+def replace_path_segments(path: str, value: str, replacement: str) -> str:
+    """Replace the last run of path segments that spells ``value`` (a route parameter's
+    decoded value, possibly several segments for a catch-all) by ``replacement``."""
+    segments = path.split("/")
+    wanted = value.split("/")
+    size = len(wanted)
+    for start in range(len(segments) - size, -1, -1):
+        if [unquote(s) for s in segments[start : start + size]] == wanted:
+            segments[start : start + size] = [replacement]
+            return "/".join(segments)
+    return path
+
+
+def route_template(path: str, route_params: Mapping[str, Any]) -> str:
+    """The request path with each route parameter's value put back as ``{name}``
+    (``/api/items/42`` with ``{"id": "42"}`` is ``/api/items/{id}``): the route as traces
+    and logs name it, without the values."""
+    for name, value in route_params.items():
+        if value:
+            path = replace_path_segments(path, str(value), "{" + str(name) + "}")
+    return path

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import ipaddress
 from typing import Any, Mapping, Optional, Tuple
-from urllib.parse import urlsplit
 
-from ..guard import is_loopback_name, split_host
+from ..guard import is_loopback_name, same_origin, split_host
 
 _FOREIGN_SITES = ("cross-site", "same-site")
 
@@ -53,19 +52,8 @@ def refusal(
         )
     site = headers.get("sec-fetch-site", "").strip().lower()
     origin = headers.get("origin")
-    if origin is not None and not _same_origin(origin, name, port):
+    if origin is not None and not same_origin(origin, name, port):
         return f"Cross-origin request refused (Origin {origin[:100]!r})."
     if site in _FOREIGN_SITES:
         return f"Cross-site request refused (Sec-Fetch-Site: {site})."
     return None
-
-
-def _same_origin(origin: str, host_name: str, host_port: Optional[int]) -> bool:
-    try:
-        parts = urlsplit(origin.strip())
-        origin_port = parts.port
-    except ValueError:
-        return False
-    if parts.scheme != "http" or not parts.hostname:
-        return False
-    return parts.hostname.rstrip(".") == host_name and (origin_port or 80) == (host_port or 80)
