@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-import azure.functions as func
 from python_worker_extension_framework.toolkit import http, redaction, triggers
 
 # OpenTelemetry semantic conventions (FaaS, cloud, HTTP, exceptions) and our one addition.
@@ -84,21 +83,3 @@ def redact_url(url: str, route_params: Mapping[str, Any], redactor: redaction.Re
             head, mark, tail = url.partition("?")
             url = http.replace_path_segments(head, str(value), REDACTED) + mark + tail
     return redactor.url(url)
-
-
-def response_status(result: Any, func_args: Mapping[str, Any]) -> Optional[int]:
-    """The status code an HTTP function's outcome produces: an ``HttpResponse`` returned or
-    set on an output binding; 200 for any other value the worker turns into a response;
-    None when the function produced nothing we can see."""
-    status = http.status_code(result)
-    if status is not None:
-        return status
-    for value in func_args.values():
-        if isinstance(value, func.Out):
-            try:
-                status = http.status_code(value.get())
-            except Exception:  # an output binding we do not understand is not ours
-                continue
-            if status is not None:
-                return status
-    return None if result is None else 200

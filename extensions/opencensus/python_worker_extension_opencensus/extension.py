@@ -26,6 +26,7 @@ from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
     WorkerExtension,
+    http,
     traceparent,
 )
 from python_worker_extension_framework.toolkit.facts import retry_attempt
@@ -40,7 +41,6 @@ from .attributes import (
     FAAS_TRIGGER,
     find_trigger,
     http_attributes,
-    response_status,
 )
 from .azure_monitor import AzureMonitorExporter
 from .exporters import (
@@ -233,7 +233,7 @@ class OpenCensusExtension(WorkerExtension):
             span = invocation.data.get(_SPAN)
             if span is not None:
                 if invocation.data[_HTTP]:
-                    status = response_status(result, invocation.func_args)
+                    status = http.response_status(result, invocation.func_args)
                     if status is not None:
                         tracing.set_http_status(span, status)
                 cls._end(invocation, span)

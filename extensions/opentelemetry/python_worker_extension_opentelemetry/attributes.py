@@ -15,7 +15,6 @@ import os
 import traceback
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-import azure.functions as func
 from opentelemetry.trace import SpanKind
 from python_worker_extension_framework.toolkit import http, redaction, triggers
 
@@ -128,24 +127,6 @@ def http_attributes(
         for name, value in redactor.headers(present).items():
             attributes[HEADER_PREFIX + name.lower()] = str(value)
     return f"{method if method != '_OTHER' else 'HTTP'} {route}", attributes
-
-
-def response_status(result: Any, func_args: Mapping[str, Any]) -> Optional[int]:
-    """The status an HTTP function's outcome produces: an ``HttpResponse`` returned or set
-    on an output binding; 200 for any other value the worker turns into a response; None
-    when the function produced nothing we can see."""
-    status = http.status_code(result)
-    if status is not None:
-        return status
-    for value in func_args.values():
-        if isinstance(value, func.Out):
-            try:
-                status = http.status_code(value.get())
-            except Exception:  # an output binding we do not understand is not ours
-                continue
-            if status is not None:
-                return status
-    return None if result is None else 200
 
 
 def exception_attributes(exception: BaseException, redactor: redaction.Redactor) -> Dict[str, str]:

@@ -29,6 +29,7 @@ from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
     WorkerExtension,
+    http,
     redaction,
 )
 from python_worker_extension_framework.toolkit.facts import retry_facts
@@ -220,7 +221,7 @@ class OpenTelemetryExtension(WorkerExtension):
             span: Optional[Span] = data.get(_SPAN)
             failed = False
             if span is not None and data[_HTTP]:
-                status = names.response_status(result, invocation.func_args)
+                status = http.response_status(result, invocation.func_args)
                 if status is not None:
                     span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, status)
                     if status >= 500:

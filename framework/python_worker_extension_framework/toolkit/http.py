@@ -14,7 +14,7 @@ import functools
 from typing import Any, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
-from azure.functions import HttpResponse
+from azure.functions import HttpResponse, Out
 
 _BODY_ATTRIBUTE = "_HttpResponse__body"
 _CHARSETS_WITH_BOM = frozenset({"utf-16", "utf-32", "utf-8-sig"})
@@ -176,3 +176,21 @@ def route_template(path: str, route_params: Mapping[str, Any]) -> str:
         if value:
             path = replace_path_segments(path, str(value), "{" + str(name) + "}")
     return path
+
+
+def response_status(result: Any, func_args: Mapping[str, Any]) -> Optional[int]:
+    """The status an HTTP function's outcome produces: an ``HttpResponse`` returned or set
+    on an output binding; 200 for any other value the worker turns into a response; None
+    when the function produced nothing we can see."""
+    status = status_code(result)
+    if status is not None:
+        return status
+    for value in func_args.values():
+        if isinstance(value, Out):
+            try:
+                status = status_code(value.get())
+            except Exception:  # an output binding we do not understand is not ours
+                continue
+            if status is not None:
+                return status
+    return None if result is None else 200
