@@ -24,7 +24,16 @@ from pathlib import Path
 from typing import Dict, Iterator, List, Tuple
 
 from . import wrk
-from .bench_host import ALL_APP, ALL_ENV, APPS, _free_port, _load, _wait_until_listening
+from .bench_host import (
+    ALL_APP,
+    ALL_ENV,
+    APPS,
+    _check,
+    _free_port,
+    _load,
+    _stop,
+    _wait_until_listening,
+)
 from .harness import Row, Table, progress
 from .loadgen import LoadResult, run_load
 
@@ -59,20 +68,7 @@ def _hosts() -> Iterator[Dict[str, str]]:
             urls[label] = f"http://127.0.0.1:{port}/api/hello"
         yield urls
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def _checked(label: str, result: LoadResult) -> LoadResult:
-    bad = {status: n for status, n in result.statuses.items() if status != 200}
-    if bad or result.errors:
-        raise RuntimeError(f"{label}: non-200 answers {bad}, connection errors {result.errors}")
-    return result
+        _stop(processes)
 
 
 def run(quick: bool = False) -> List[Table]:
@@ -82,11 +78,11 @@ def run(quick: bool = False) -> List[Table]:
     with _hosts() as urls:
         for label, url in urls.items():
             progress(f"dashboard: warming up {label}")
-            _checked(label, run_load(url, requests=600, connections=8))  # and fills the ring
+            _check(label, run_load(url, requests=600, connections=8))  # and fills the ring
         for repeat in range(repeats):
             for label, url in urls.items():
                 progress(f"dashboard: repeat {repeat + 1}/{repeats}, {label}")
-                results[label].append(_checked(label, _load(url, quick)))
+                results[label].append(_check(label, _load(url, quick)))
     note = f"{generator}, {repeats} repeats, 16 connections"
     tables = []
     for off, on, title in (

@@ -117,19 +117,26 @@ def _servers() -> Iterator[Dict[str, str]]:
             urls[label] = f"http://127.0.0.1:{port}{path}"
         yield urls
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop(processes)
 
 
-def _check(label: str, result: LoadResult) -> None:
+def _stop(processes: List[subprocess.Popen[bytes]]) -> None:
+    """End every server process (SIGTERM, then SIGKILL after 20 s)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _check(label: str, result: LoadResult) -> LoadResult:
+    """``result``, once it is known to hold only 200 answers and no connection errors."""
     bad = {status: n for status, n in result.statuses.items() if status != 200}
     if bad or result.errors:
         raise RuntimeError(f"{label}: non-200 answers {bad}, connection errors {result.errors}")
+    return result
 
 
 TARGETS = {
