@@ -1,18 +1,28 @@
-"""Tracing outgoing ``requests`` calls, switched on once per process.
+"""Tracing outgoing ``requests`` calls, switched on once per process, when ``requests`` is
+imported.
 
 ``opencensus-ext-requests`` wraps ``requests.Session.request`` each time its
 ``trace_integration()`` runs; calling it twice makes every call two nested client spans.
 ``configure()`` may run many times (tests, reloads), and the app may have switched the
 integration on itself, so we look at ``Session.request`` before wrapping: if opencensus'
 wrapper is already there, nothing is done.
+
+Importing ``requests`` (and urllib3, charset_normalizer, idna...) costs a cold start some
+30 ms, which an app that never calls out should not pay: when ``requests`` is not imported
+yet at ``configure()``, the wrapping waits for the app to import it (a post-import hook),
+so every ``requests`` call is still traced.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import threading
 from typing import Any
 
 _lock = threading.Lock()
+_wanted = False  # the last configure() asked for the integration
+_hook_registered = False
 
 
 def _wrapped_by_opencensus(function: Any, wrapper: Any) -> bool:
@@ -26,15 +36,43 @@ def _wrapped_by_opencensus(function: Any, wrapper: Any) -> bool:
     return False
 
 
-def trace_requests() -> bool:
-    """Switch on the ``requests`` integration unless it is on already; True when it is on."""
+def _installed(module: str) -> bool:
     try:
-        import requests
-        from opencensus.ext.requests import trace
-    except ImportError:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
         return False
+
+
+def _switch_on(_module: Any = None) -> None:
+    """Wrap ``requests.Session.request`` unless opencensus' wrapper is already there."""
+    import requests
+    from opencensus.ext.requests import trace
+
     with _lock:
+        if not _wanted:
+            return
         current = vars(requests.Session).get("request")
         if not _wrapped_by_opencensus(current, trace.wrap_session_request):
             trace.trace_integration()
+
+
+def trace_requests(wanted: bool = True) -> bool:
+    """Switch on the ``requests`` integration unless it is on already, now if ``requests``
+    is imported, else as soon as it is; True when it is (or will be) on. ``wanted=False``
+    cancels a switch-on still waiting for the import (a wrapping done cannot be undone)."""
+    global _wanted, _hook_registered
+    with _lock:
+        _wanted = wanted
+    if not wanted or not (_installed("requests") and _installed("opencensus.ext.requests")):
+        return False
+    if "requests" in sys.modules:
+        _switch_on()
+        return True
+    with _lock:
+        register = not _hook_registered
+        _hook_registered = True
+    if register:
+        from wrapt import register_post_import_hook
+
+        register_post_import_hook(_switch_on, "requests")  # runs now if imported meanwhile
     return True
