@@ -44,7 +44,10 @@ def _installed(module: str) -> bool:
 
 
 def _switch_on(_module: Any = None) -> None:
-    """Wrap ``requests.Session.request`` unless opencensus' wrapper is already there."""
+    """Wrap ``requests.Session.request`` unless opencensus' wrapper is already there (or
+    the integration is no longer wanted)."""
+    if not _wanted:
+        return
     import requests
     from opencensus.ext.requests import trace
 
