@@ -141,3 +141,18 @@ def test_the_host_command_line_loads_check_and_versions_only_when_asked() -> Non
         )
         == []
     )
+
+
+def test_the_hosts_server_loads_no_websocket_library_until_an_upgrade() -> None:
+    """uvicorn's ``ws="auto"`` imports one at start-up; the host's lazy protocol does not
+    (tests/e2e/test_host_hardening.py shows an upgrade still reaches it)."""
+    modules = modules_after(
+        "import uvicorn\n"
+        "from python_worker_extension_framework.host.server import lazy_websocket_protocol\n"
+        "async def app(scope, receive, send): pass\n"
+        "protocol = lazy_websocket_protocol()\n"
+        "assert protocol is not None\n"  # wsproto is installed in the test environment
+        "uvicorn.Config(app, ws=protocol).load()"
+    )
+    assert "uvicorn.config" in modules
+    assert loaded(modules, ["wsproto", "websockets", "uvicorn.protocols.websockets"]) == []
