@@ -134,6 +134,8 @@ def test_the_host_command_line_loads_check_and_versions_only_when_asked() -> Non
             modules,
             [
                 "python_worker_extension_framework.host.check.engine",
+                "python_worker_extension_framework.host.check.report",
+                "python_worker_extension_framework.host.check.python_version",
                 "python_worker_extension_framework.host.versions",
                 "python_worker_extension_framework.host.dashboard",
                 "importlib.metadata",
