@@ -118,9 +118,54 @@ def test_opencensus_trace_requests_false_leaves_a_later_requests_unwrapped() -> 
     assert "opencensus.ext.requests" not in modules_after(code)
 
 
-def test_opentelemetry_exporter_none_loads_no_exporter_package() -> None:
-    modules = modules_after(EXTENSIONS["opentelemetry"])
+CLIENTS = ["requests", "httpx", "aiohttp", "urllib3", "azure.core"]
+
+
+def test_opentelemetry_exporter_none_loads_no_exporter_and_no_client_library() -> None:
+    modules = modules_after(
+        f"{EXTENSIONS['opentelemetry']}\n"
+        "assert set(E.instrumentations().values()) == {'instrumented'}, E.instrumentations()"
+    )
     assert loaded(modules, ["opentelemetry.exporter", "azure.monitor"]) == []
+    assert loaded(modules, [*CLIENTS, "opentelemetry.instrumentation", "pkg_resources"]) == []
+
+
+def test_opentelemetry_instruments_a_client_when_the_app_imports_it() -> None:
+    modules_after(
+        f"{EXTENSIONS['opentelemetry']}\n"
+        "import requests, httpx, azure.core.settings\n"
+        "from opentelemetry.instrumentation.requests import RequestsInstrumentor\n"
+        "from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor\n"
+        "from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor\n"
+        "for kind in (RequestsInstrumentor, URLLib3Instrumentor, HTTPXClientInstrumentor):\n"
+        "    assert kind().is_instrumented_by_opentelemetry, kind\n"
+        "assert azure.core.settings.settings.tracing_implementation() is not None\n"
+        "E.configure(exporter='none')\n"  # again: nothing is wrapped twice
+        "assert set(E.instrumentations().values()) == {'already instrumented'}\n"
+    )
+
+
+def test_opentelemetry_reset_cancels_an_instrumentation_waiting_for_its_import() -> None:
+    modules = modules_after(
+        f"{EXTENSIONS['opentelemetry']}\n"
+        "E.reset()\n"
+        "import httpx\n"
+    )
+    assert "httpx" in modules
+    assert "opentelemetry.instrumentation.httpx" not in modules
+
+
+def test_opentelemetry_reports_an_instrumentation_that_fails_on_import() -> None:
+    modules_after(
+        "from python_worker_extension_opentelemetry import integrations\n"
+        "module, _, package = integrations.INSTRUMENTORS['httpx']\n"
+        "integrations.INSTRUMENTORS['httpx'] = (module, 'NoSuchInstrumentor', package)\n"
+        f"{EXTENSIONS['opentelemetry']}\n"
+        "assert E.instrumentations()['httpx'] == 'instrumented'\n"
+        "import httpx\n"
+        "outcome = E.instrumentations()['httpx']\n"
+        "assert outcome.startswith('failed: AttributeError'), outcome\n"
+    )
 
 
 def test_the_host_command_line_loads_check_and_versions_only_when_asked() -> None:
