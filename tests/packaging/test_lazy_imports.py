@@ -146,11 +146,7 @@ def test_opentelemetry_instruments_a_client_when_the_app_imports_it() -> None:
 
 
 def test_opentelemetry_reset_cancels_an_instrumentation_waiting_for_its_import() -> None:
-    modules = modules_after(
-        f"{EXTENSIONS['opentelemetry']}\n"
-        "E.reset()\n"
-        "import httpx\n"
-    )
+    modules = modules_after(f"{EXTENSIONS['opentelemetry']}\nE.reset()\nimport httpx\n")
     assert "httpx" in modules
     assert "opentelemetry.instrumentation.httpx" not in modules
 
