@@ -16,9 +16,12 @@ so every ``requests`` call is still traced.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import sys
 import threading
 from typing import Any
+
+from .exporters import LOGGER_NAME
 
 _lock = threading.Lock()
 _wanted = False  # the last configure() asked for the integration
@@ -48,15 +51,27 @@ def _switch_on(_module: Any = None) -> None:
     the integration is no longer wanted)."""
     if not _wanted:
         return
-    import requests
-    from opencensus.ext.requests import trace
-
+    try:
+        import requests
+        from opencensus.ext.requests import trace
+    except ImportError:  # a broken install: no integration, as before
+        return
     with _lock:
         if not _wanted:
             return
         current = vars(requests.Session).get("request")
         if not _wrapped_by_opencensus(current, trace.wrap_session_request):
             trace.trace_integration()
+
+
+def _switch_on_at_import(module: Any) -> None:
+    """The post-import hook: a failure costs the integration, never the app's import."""
+    try:
+        _switch_on(module)
+    except Exception as exc:
+        logging.getLogger(LOGGER_NAME).warning(
+            "Tracing requests calls could not be switched on: %s: %s", type(exc).__name__, exc
+        )
 
 
 def trace_requests(wanted: bool = True) -> bool:
@@ -77,5 +92,6 @@ def trace_requests(wanted: bool = True) -> bool:
     if register:
         from wrapt import register_post_import_hook
 
-        register_post_import_hook(_switch_on, "requests")  # runs now if imported meanwhile
+        # Runs at once if requests was imported meanwhile.
+        register_post_import_hook(_switch_on_at_import, "requests")
     return True

@@ -33,13 +33,15 @@ from typing import Any, Callable, Dict, List, Set, Tuple
 
 from opentelemetry import trace
 
+from .exporters import LOGGER_NAME
+
 _lock = threading.RLock()  # an instrumentation imported at a library's import may import another
 _factory_installed = False
 _instrumented_here: Dict[str, Any] = {}  # name -> the instrumentor this module switched on
 _waiting: Set[str] = set()  # names to instrument when their library is imported
 _hooked: Set[str] = set()  # names whose post-import hook is registered (once per process)
 _late: Dict[str, str] = {}  # name -> the outcome of an instrumentation done at import
-_log = logging.getLogger("python_worker_extension_opentelemetry")
+_log = logging.getLogger(LOGGER_NAME)
 
 # name -> (module, class) of the instrumentor; the distribution it comes in, for messages.
 INSTRUMENTORS: Dict[str, Tuple[str, str, str]] = {
@@ -110,7 +112,10 @@ def _on_import(name: str) -> Callable[[Any], None]:
             if name not in _waiting:
                 return  # reset() since, or done already
             _waiting.discard(name)
-            outcome = _instrument(name)
+            try:
+                outcome = _instrument(name)
+            except Exception as exc:  # never fail the app's import
+                outcome = f"failed: {type(exc).__name__}: {exc}"
             if outcome not in ("instrumented", "already instrumented"):
                 _late[name] = outcome
         if name in _late:
