@@ -154,8 +154,9 @@ class OpenTelemetryExtension(WorkerExtension):
 
     @classmethod
     def instrumentations(cls) -> Dict[str, str]:
-        """What happened to each named instrumentation (``instrumented``, ``not installed``...)."""
-        return dict(cls._instrumented)
+        """What happened to each named instrumentation (``instrumented``, ``not installed``...);
+        one whose library was imported after ``configure()`` shows how that went."""
+        return {**cls._instrumented, **integrations.late_outcomes()}
 
     @classmethod
     def tracer_provider_reused(cls) -> bool:
