@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Tracer
 
-from . import attributes, providers
+from . import attributes, providers, redacting
 from .exporters import NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
 from .feed import FeedingProcessor
 from .options import Plan
@@ -73,7 +73,10 @@ class Telemetry:
     def __init__(self, plan: Plan, failures: FailureLog) -> None:
         self.plan = plan
         self.failures = failures
-        self.backend: Optional[Backend] = build_backend(plan, failures)
+        # Every span and log record this configuration exports, or shows on the dashboard,
+        # is masked by it (see ``redacting``).
+        self.redaction = redacting.SpanRedaction(redacting.redactor_for(plan.redact_names))
+        self.backend: Optional[Backend] = build_backend(plan, failures, self.redaction)
         self.resource = Resource.create(
             {
                 "service.name": plan.service_name,
@@ -98,7 +101,7 @@ class Telemetry:
             )
         # Every span also reaches the framework's span feed (the local dashboard), exported
         # or not: the processor is always there, a no-op where nobody listens.
-        self.processor = FeedingProcessor(self.processor)
+        self.processor = FeedingProcessor(self.processor, self.redaction)
         self.tracer = self._tracer()
         self.duration: Any = None
         if plan.metrics:
@@ -113,6 +116,8 @@ class Telemetry:
         if foreign is not None:  # the worker's (or the app's): reuse, add our processor
             if self.processor is not None:
                 self.slot = providers.processor_slot(foreign)
+                # Its exporters are not ours: mask what a span starts with, at the source.
+                self.processor.mask_at_start = True
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
         self.sdk_provider = SdkTracerProvider(
             sampler=InvocationSampler(self.plan.sampling_ratio),
@@ -207,6 +212,7 @@ class Telemetry:
         switching = providers.switching_provider() if self.sdk_provider is not None else None
         if switching is not None:
             switching.current = self.sdk_provider
+        redacting.use(self.redaction)  # for the instrumentations' request hooks
         if self.slot is not None:
             self.slot.current = self.processor
         if self.log_handler is not None:
