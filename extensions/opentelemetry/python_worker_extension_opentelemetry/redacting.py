@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import Event, ReadableSpan
@@ -164,7 +164,7 @@ class SpanRedaction:
         )
 
     def _events(self, events: Sequence[Event]) -> Optional[Tuple[Event, ...]]:
-        masked: Optional[list] = None
+        masked: Optional[List[Event]] = None
         for index, event in enumerate(events):
             attributes = self.attributes(event.attributes)
             name = self.text(event.name)
@@ -180,7 +180,7 @@ class SpanRedaction:
         return None if masked is None else tuple(masked)
 
     def _links(self, links: Sequence[Link]) -> Optional[Tuple[Link, ...]]:
-        masked: Optional[list] = None
+        masked: Optional[List[Link]] = None
         for index, link in enumerate(links):
             attributes = self.attributes(link.attributes)
             if attributes is None:
@@ -225,9 +225,7 @@ class SpanRedaction:
         return clone
 
 
-def _bounded(
-    masked: Optional[Dict[str, Any]], original: Any, dropped: int
-) -> Any:
+def _bounded(masked: Optional[Dict[str, Any]], original: Any, dropped: int) -> Any:
     """Masked attributes that still report how many the SDK dropped (the original when
     nothing was masked)."""
     if masked is None:

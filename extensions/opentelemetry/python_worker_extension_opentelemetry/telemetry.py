@@ -116,6 +116,7 @@ class Telemetry:
         if foreign is not None:  # the worker's (or the app's): reuse, add our processor
             if self.processor is not None:
                 self.slot = providers.processor_slot(foreign)
+            if isinstance(self.processor, FeedingProcessor):
                 # Its exporters are not ours: mask what a span starts with, at the source.
                 self.processor.mask_at_start = True
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)

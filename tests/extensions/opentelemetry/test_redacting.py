@@ -48,9 +48,7 @@ def pipeline() -> Iterator[Tuple[trace.Tracer, InMemorySpanExporter]]:
     """A local SDK provider whose spans go through the redacting exporter into memory."""
     memory = InMemorySpanExporter()
     provider = TracerProvider(span_limits=SpanLimits(max_span_attributes=8))
-    provider.add_span_processor(
-        SimpleSpanProcessor(RedactingSpanExporter(memory, SpanRedaction()))
-    )
+    provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(memory, SpanRedaction())))
     yield provider.get_tracer("tests.redacting"), memory
     provider.shutdown()
 
@@ -69,7 +67,7 @@ def exported(memory: InMemorySpanExporter) -> List[ReadableSpan]:
         ),
         (
             "url.full",
-            f"https://user:hunter2pass@h/p?code=fnKey123456&id=7",
+            "https://user:hunter2pass@h/p?code=fnKey123456&id=7",
             f"https://user:{REDACTED}@h/p?code={REDACTED}&id=7",
         ),
         ("http.target", f"/c/b?{SAS_QUERY}", f"/c/b?sv=2021-08-06&sig={REDACTED}&se=2030-01-01"),
@@ -145,9 +143,7 @@ def test_a_span_with_nothing_to_mask_is_passed_through_unchanged() -> None:
     memory, raw = InMemorySpanExporter(), InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(raw))  # what the processors are given
-    provider.add_span_processor(
-        SimpleSpanProcessor(RedactingSpanExporter(memory, SpanRedaction()))
-    )
+    provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(memory, SpanRedaction())))
     tracer = provider.get_tracer("tests.redacting")
     with tracer.start_as_current_span(
         "GET /api/orders/{id}",
@@ -188,7 +184,9 @@ def test_extra_redact_names_apply_to_exported_spans(
     tracer = trace.get_tracer("tests.shop")
 
     def shop(req: func.HttpRequest) -> func.HttpResponse:
-        with tracer.start_as_current_span("redeem", attributes={"http.url": "https://h/r?voucher=ABC123XYZ&n=1"}):
+        with tracer.start_as_current_span(
+            "redeem", attributes={"http.url": "https://h/r?voucher=ABC123XYZ&n=1"}
+        ):
             pass
         return func.HttpResponse("ok")
 
