@@ -35,7 +35,7 @@ from typing import Any, Callable, Dict, List, Set, Tuple
 from opentelemetry import trace
 
 from .exporters import LOGGER_NAME
-from .redacting import request_hooks
+from .redacting import azure_span_class, request_hooks
 
 _lock = threading.RLock()  # an instrumentation imported at a library's import may import another
 _factory_installed = False
@@ -141,7 +141,7 @@ def _instrument_azure_sdk() -> str:
         return "not installed"
     if settings.tracing_implementation() is not None:
         return "already instrumented"
-    settings.tracing_implementation = OpenTelemetrySpan
+    settings.tracing_implementation = azure_span_class(OpenTelemetrySpan)  # URLs masked
     _instrumented_here["azure_sdk"] = settings
     return "instrumented"
 

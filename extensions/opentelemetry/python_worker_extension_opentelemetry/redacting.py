@@ -11,7 +11,8 @@ function's own code. So:
 - ``RedactingLogExporter`` does the same for exported log records (body and attributes).
 - Where spans go to a provider we do not own (the worker's Azure Monitor distro), its
   exporters never pass through ours: the instrumentations we switch on get a request hook
-  (``url_hook``) that overwrites the URL attribute with the masked one, and our processor on
+  (``url_hook``) that overwrites the URL attribute with the masked one, the Azure SDK plugin
+  we switch on masks URLs as they are added (``azure_span_class``), and our processor on
   that provider masks the attributes a span starts with (``SpanRedaction.at_start``),
   before any of its processors can see them.
 
@@ -327,6 +328,25 @@ def url_hook(span: Any, *_request: Any) -> None:
 async def async_url_hook(span: Any, *request: Any) -> None:
     """``url_hook`` for instrumentations that await their hooks (``httpx.AsyncClient``)."""
     url_hook(span, *request)
+
+
+_azure_span_classes: Dict[type, type] = {}
+
+
+def azure_span_class(base: type) -> type:
+    """The Azure SDK's OpenTelemetry span plugin (``OpenTelemetrySpan``) with URL
+    attributes masked as they are added (older ``azure-core`` adds the raw URL)."""
+    masking = _azure_span_classes.get(base)
+    if masking is None:
+
+        def add_attribute(self: Any, key: str, value: Any) -> None:
+            if isinstance(value, str) and key in URL_KEYS:
+                value = current.url(value)
+            base.add_attribute(self, key, value)  # type: ignore[attr-defined]
+
+        masking = type(base.__name__, (base,), {"add_attribute": add_attribute})
+        _azure_span_classes[base] = masking
+    return masking
 
 
 def request_hooks(name: str) -> Dict[str, Callable[..., Any]]:

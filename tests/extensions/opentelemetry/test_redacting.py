@@ -277,3 +277,23 @@ def test_outgoing_requests_span_is_masked_in_otlp_export(
     (record,) = [r for r in otlp.log_records() if "uploading" in str(r["body"])]
     assert record["body"] == f"uploading with {CONNECTION.replace(ACCOUNT_KEY, REDACTED)}"
     assert all(clean(r) for r in otlp.log_records())
+
+
+def test_azure_sdk_span_urls_are_masked_at_the_source(
+    extension: type[OpenTelemetryExtension],
+) -> None:
+    from azure.core.settings import settings
+
+    memory = InMemorySpanExporter()
+    extension.configure(exporter=InMemorySpanExporter(), instrumentations="azure_sdk")
+    provider = trace.get_tracer_provider().current  # type: ignore[attr-defined]
+    provider.add_span_processor(SimpleSpanProcessor(memory))  # a raw processor, not ours
+    plugin = settings.tracing_implementation()
+    with plugin(name="BlobClient.download") as span:
+        span.add_attribute("http.url", f"https://acct.blob.core.windows.net/c/b?{SAS_QUERY}")
+        span.add_attribute("http.method", "GET")
+    (raw,) = memory.get_finished_spans()
+    assert raw.attributes["http.url"] == (
+        f"https://acct.blob.core.windows.net/c/b?sv=2021-08-06&sig={REDACTED}&se=2030-01-01"
+    )
+    assert raw.attributes["http.method"] == "GET"
