@@ -51,10 +51,10 @@ CASES_PER_REQUEST = QUERY_CASES + HEADER_CASES + COOKIE_CASES + BODY_CASES
 MIN_CASES = 2000
 EXAMPLES = -(-MIN_CASES // CASES_PER_REQUEST) + 3
 OPENTELEMETRY = importlib.util.find_spec("python_worker_extension_opentelemetry") is not None
-# An OpenTelemetry span attribute line of its console exporter (indented JSON) whose
-# URL-valued attribute holds the request's marker: the invocation span's ``url.query``, the
-# outgoing ``requests`` span's ``http.url`` (``url.full`` under the new conventions).
-TELEMETRY_CONSOLE_LINE = r'^\s+"(?:KEYS)": "[^"]*MARKER'
+# A line of OpenTelemetry's console exporters (indented JSON) holding the request's marker:
+# the invocation span's ``url.query``, the outgoing ``requests`` span's ``http.url``
+# (``url.full`` under the new conventions), an exported log record's ``body``.
+TELEMETRY_CONSOLE_LINE = r'^\s+"(?:KEYS)": ".*MARKER'
 
 APP = '''
 import json
@@ -255,6 +255,9 @@ def probed_host(
         # step waits for its own spans below.
         "OTEL_BSP_SCHEDULE_DELAY": "20",
     }
+    if telemetry_exporter == "console":  # its log export too (the jsonl exporter has none)
+        env["PYTHON_WORKER_EXTENSION_OPENTELEMETRY_EXPORT_LOGS"] = "true"
+        env["OTEL_BLRP_SCHEDULE_DELAY"] = "20"
     span_files = [census_spans, telemetry_spans] if census_exporter == "jsonl" else []
     with running_host(app, env=env, args=["--max-body-size", "1048576"]) as host:
         yield census_exporter, Outputs(host, records, span_files)
@@ -310,7 +313,8 @@ def test_no_secret_reaches_a_record_span_console_line_or_response(
         if census_exporter == "console":
             host.wait_for(rf'"span_id".*{re.escape(marker)}', count=census_lines)
             if OPENTELEMETRY:  # each of its two spans, by the attribute holding the marker
-                for keys in (r"url\.query", r"http\.url|url\.full"):
+                # and the request logging record it exported, by its body
+                for keys in (r"url\.query", r"http\.url|url\.full", "body"):
                     line = TELEMETRY_CONSOLE_LINE.replace("KEYS", keys)
                     host.wait_for(line.replace("MARKER", re.escape(marker)))
         host.wait_for(RECORD_LINE.replace("MARKER", re.escape(marker)))
