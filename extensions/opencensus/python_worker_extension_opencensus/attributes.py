@@ -50,7 +50,7 @@ def find_trigger(func_args: Mapping[str, Any]) -> Tuple[str, Optional[Any]]:
 
 def url_path(url: str) -> str:
     """The path of a URL (``/`` when it has none), without query or fragment."""
-    head = url.split("#", 1)[0].split("?", 1)[0]
+    head = url.partition("#")[0].partition("?")[0]
     scheme_end = head.find("://")
     if scheme_end < 0:
         return head or "/"
@@ -65,7 +65,7 @@ def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any
     path = url_path(url)
     return {
         HTTP_METHOD: str(getattr(request, "method", "") or "").upper(),
-        HTTP_ROUTE: http.route_template(path, route_params),
+        HTTP_ROUTE: http.route_template(path, route_params) if route_params else path,
         HTTP_URL: redact_url(url, route_params, redactor),
     }
 
@@ -73,11 +73,12 @@ def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any
 def redact_url(url: str, route_params: Mapping[str, Any], redactor: redaction.Redactor) -> str:
     """``url`` through the redactor, without user information, and with the values of
     secret-named route parameters (``/api/reset/{token}``) in its path masked too."""
-    scheme, sep, rest = url.partition("://")
-    if sep:
-        authority, slash, tail = rest.partition("/")
-        if "@" in authority:
-            url = f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{tail}"
+    if "@" in url:
+        scheme, sep, rest = url.partition("://")
+        if sep:
+            authority, slash, tail = rest.partition("/")
+            if "@" in authority:
+                url = f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{tail}"
     for name, value in route_params.items():
         if value and redactor.is_secret_name(str(name)):
             head, mark, tail = url.partition("?")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from typing import Any, ClassVar, Dict, Optional, Set
+from typing import Any, ClassVar, Dict, Optional, Set, Tuple
 
 from opencensus.trace.span import Span
 from python_worker_extension_framework.toolkit import (
@@ -60,6 +60,7 @@ _HTTP = "http"
 _SAFETY_NET = "safety_net"
 _ABANDONED_MESSAGE = "the function raised; the worker ran no post hook (no error details)"
 _CLOUD = dict(CLOUD_ATTRIBUTES)
+_MAX_TEMPLATES = 1024  # functions per app are few; a bound all the same
 
 
 def build_exporter(plan: Plan) -> SafeExporter:
@@ -120,6 +121,8 @@ class OpenCensusExtension(WorkerExtension):
     # Weak references to the contexts of recorded invocations not yet ended (see
     # _safety_net); kept here, not on the context, so the callback survives the context.
     _pending: ClassVar[Set[Any]] = set()
+    # The invocation span's per-function attributes, by (function name, trigger).
+    _templates: ClassVar[Dict[Tuple[str, str], Dict[str, Any]]] = {}
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -135,6 +138,7 @@ class OpenCensusExtension(WorkerExtension):
     def _on_reset(cls) -> None:
         cls._replace_state(None, None)
         cls._cold = True
+        cls._templates = {}
 
     @classmethod
     def _replace_state(cls, plan: Optional[Plan], exporter: Optional[SafeExporter]) -> None:
@@ -197,32 +201,27 @@ class OpenCensusExtension(WorkerExtension):
         if problem is not None:
             cls._warn_about_headers(invocation, incoming, problem)
         trace_id = incoming.trace_id if incoming is not None else propagation.new_trace_id()
+        data = invocation.data
         if not propagation.should_record(
             incoming, trace_id, plan.sample_bound, plan.honor_unsampled_parent
         ):
             tracer = tracing.silent_tracer(trace_id, incoming, exporter)
             tracing.enter(tracer)
-            context.tracer = tracer
-            invocation.data[_TRACER] = tracer
+            context.tracer = data[_TRACER] = tracer
             return
         tracer = tracing.recording_tracer(trace_id, incoming, exporter, plan.redactor)
         tracing.enter(tracer)
         trigger, trigger_value = find_trigger(invocation.func_args)
         name = invocation.function_name
-        attributes: Dict[str, Any] = {
-            FAAS_NAME: name,
-            FAAS_INVOCATION_ID: invocation.invocation_id,
-            FAAS_TRIGGER: trigger,
-            FAAS_COLDSTART: cold,
-            **_CLOUD,
-        }
+        attributes = cls._span_attributes(name, trigger)
+        attributes[FAAS_INVOCATION_ID] = invocation.invocation_id
+        if cold:
+            attributes[FAAS_COLDSTART] = True
         is_http = trigger == "http"
         if is_http:
             attributes.update(http_attributes(trigger_value, plan.redactor))
         span = tracer.tracer.start_invocation_span(name, attributes)
-        context.tracer = tracer
-        data = invocation.data
-        data[_TRACER] = tracer
+        context.tracer = data[_TRACER] = tracer
         data[_SPAN] = span
         data[_HTTP] = is_http
         data[_SAFETY_NET] = cls._safety_net(context, tracer.tracer, span, is_http)
@@ -254,6 +253,23 @@ class OpenCensusExtension(WorkerExtension):
             cls._leave(invocation)
 
     # -- helpers ----------------------------------------------------------------------------
+
+    @classmethod
+    def _span_attributes(cls, name: str, trigger: str) -> Dict[str, Any]:
+        """A fresh dict of the invocation span's attributes that only depend on the function
+        (its name, trigger, the cloud), in their order, made from one kept per function."""
+        template = cls._templates.get((name, trigger))
+        if template is None:
+            template = {
+                FAAS_NAME: name,
+                FAAS_INVOCATION_ID: "",
+                FAAS_TRIGGER: trigger,
+                FAAS_COLDSTART: False,
+                **_CLOUD,
+            }
+            if len(cls._templates) < _MAX_TEMPLATES:
+                cls._templates[(name, trigger)] = template
+        return template.copy()
 
     @classmethod
     def _end(cls, invocation: Invocation, span: Span) -> None:
