@@ -49,10 +49,11 @@ def _header(trace_context: Any, name: str, old_name: str) -> Any:
 def read(context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
     """``(incoming, problem)`` of an invocation's context: the valid incoming trace context
     or None, and what was wrong with the headers (None when they are valid or absent)."""
-    parsed, reason = tp.parse(tp.header_of(context))
+    trace_context = getattr(context, "trace_context", None)
+    parsed, reason = tp.parse(tp.header_in(trace_context))
     if parsed is None:
         return None, reason
-    raw_state = _header(getattr(context, "trace_context", None), "trace_state", "Tracestate")
+    raw_state = _header(trace_context, "trace_state", "Tracestate")
     state, problem = _tracestate(raw_state) if raw_state else _NO_TRACESTATE
     # Incoming's fields positionally (a named tuple): trace id, parent id, sampled, state.
     incoming = _new_incoming(Incoming, (parsed[1], parsed[2], bool(parsed[3] & 1), state))

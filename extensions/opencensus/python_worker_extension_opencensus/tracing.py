@@ -93,33 +93,59 @@ else:  # pragma: no cover - another opencensus layout: by name
         return cls(**dict(zip(_SPAN_DATA_FIELDS, values)))
 
 
+class QuietSpan(BlankSpan):  # type: ignore[misc]
+    """opencensus' ``BlankSpan`` (a span that records nothing), cheaper to make: the fields
+    its constructor sets to None are class defaults (reading one is the same; setting one
+    sets it on the span), and its random id and empty parent are made when first read."""
+
+    start_time = None
+    end_time = None
+    stack_trace = None
+    annotations = None
+    message_events = None
+    status = None
+    same_process_as_parent_span = None
+    span_kind = None
+
+    def __init__(self, name: str, context_tracer: Any) -> None:
+        self.name = name
+        self.attributes: Dict[str, Any] = {}
+        self.links: List[Any] = []
+        self._child_spans: List[Any] = []
+        self.context_tracer = context_tracer
+
+    @property
+    def span_id(self) -> str:
+        span_id: str = self.__dict__.get("span_id") or new_span_id()
+        self.__dict__["span_id"] = span_id
+        return span_id
+
+    @span_id.setter
+    def span_id(self, value: str) -> None:
+        self.__dict__["span_id"] = value
+
+    @property
+    def parent_span(self) -> Any:
+        parent = self.__dict__.get("parent_span")
+        if parent is None:
+            parent = self.__dict__["parent_span"] = NullContextManager()
+        return parent
+
+    @parent_span.setter
+    def parent_span(self, value: Any) -> None:
+        self.__dict__["parent_span"] = value
+
+
 class _QuietTracer(NoopTracer):  # type: ignore[misc]
-    """opencensus' ``NoopTracer`` whose spans are cheaper to make: ``BlankSpan``s with the
-    fields its constructor sets, without the keyword-argument plumbing. One is shared by
-    every unrecorded invocation: it holds no state (its span context is never propagated;
-    the invocation tracer's is)."""
+    """opencensus' ``NoopTracer`` whose spans are ``QuietSpan``s. One is shared by every
+    unrecorded invocation: it holds no state (its span context is never propagated; the
+    invocation tracer's is)."""
 
     def span(self, name: str = "span") -> BlankSpan:
-        return self.start_span(name)
+        return QuietSpan(name, self)
 
     def start_span(self, name: str = "span") -> BlankSpan:
-        span = BlankSpan.__new__(BlankSpan)
-        span.name = name
-        span.start_time = None
-        span.end_time = None
-        span.span_id = new_span_id()
-        span.parent_span = NullContextManager()
-        span.attributes = {}
-        span.stack_trace = None
-        span.annotations = None
-        span.message_events = None
-        span.links = []
-        span.status = None
-        span.same_process_as_parent_span = None
-        span._child_spans = []
-        span.context_tracer = self
-        span.span_kind = None
-        return span
+        return QuietSpan(name, self)
 
 
 _NOOP = _QuietTracer()
@@ -141,12 +167,16 @@ if all(hasattr(getattr(slot, "contextvar", None), "set") for slot in _SLOTS):
     set_current_span: Callable[[Any], None] = _span_slot.contextvar.set  # type: ignore[union-attr]
     _set_tracer = _tracer_slot.contextvar.set  # type: ignore[union-attr]
     _set_attrs = _attrs_slot.contextvar.set  # type: ignore[union-attr]
+    _get_attrs = functools.partial(_attrs_slot.contextvar.get, None)  # type: ignore[union-attr]
     _DEFAULT_TRACER = _tracer_slot.default()  # type: ignore[union-attr]
 
     def _set_context(tracer: Any) -> None:
         _set_tracer(tracer)
-        set_current_span(None)
-        _set_attrs({})
+        # A read is cheaper than a write: reset the span and attributes only when set.
+        if get_current_span() is not None:
+            set_current_span(None)
+        if _get_attrs():
+            _set_attrs({})
 
     def _clear_context() -> None:
         _set_context(_DEFAULT_TRACER)
@@ -204,7 +234,17 @@ class _Attributes(BoundedDict):  # type: ignore[misc]
 
 class RecordedSpan(Span):  # type: ignore[misc]
     """An opencensus ``Span`` that is cheaper to create: a faster clock (same timestamp
-    format), and its annotation, message-event and link lists made on first use."""
+    format), its annotation, message-event and link lists made on first use, and the
+    fields that start as None class defaults (reading one is the same; setting one sets
+    it on the span)."""
+
+    start_time: Optional[str] = None
+    end_time: Optional[str] = None
+    stack_trace: Any = None
+    same_process_as_parent_span: Optional[bool] = None
+    _annotations: Optional[BoundedList] = None
+    _message_events: Optional[BoundedList] = None
+    _links: Optional[BoundedList] = None
 
     def __init__(
         self,
@@ -217,16 +257,9 @@ class RecordedSpan(Span):  # type: ignore[misc]
         # Span.__init__'s fields and defaults, without building the three lists up front.
         self.name = name
         self.parent_span = parent_span
-        self.start_time: Optional[str] = None
-        self.end_time: Optional[str] = None
         self.attributes = _Attributes(attributes)
-        self._annotations: Optional[BoundedList] = None
-        self._message_events: Optional[BoundedList] = None
-        self._links: Optional[BoundedList] = None
         self.status = _OK  # shared: set_status() replaces it, never changes it
         self.span_id = new_span_id()
-        self.stack_trace = None
-        self.same_process_as_parent_span = None
         self._child_spans: List[Span] = []
         self.context_tracer = context_tracer
         self.span_kind = span_kind
@@ -339,8 +372,15 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
         return span
 
     def start_invocation_span(self, name: str, attributes: Dict[str, Any]) -> RecordedSpan:
-        """The invocation's span: SERVER kind, the root of this tracer's spans."""
-        span = self.start_span(name, SpanKind.SERVER, attributes)
+        """The invocation's span: SERVER kind, the root of this tracer's spans (its parent
+        is the caller's span, whatever the thread's current span is), made current."""
+        parent = NullContextManager(span_id=self.root_span_id)
+        span = RecordedSpan(name, parent, attributes, self, SpanKind.SERVER)
+        with self._spans_list_condition:
+            self._spans_list.append(span)
+        self.span_context.span_id = span.span_id
+        set_current_span(span)
+        span.start_time = utc_timestamp()
         self.invocation_span = span
         return span
 

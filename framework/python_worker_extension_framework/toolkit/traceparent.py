@@ -88,7 +88,12 @@ def new(sampled: bool = True) -> TraceParent:
 def header_of(context: object) -> Optional[str]:
     """The raw ``traceparent`` of an invocation's context (the worker also names it
     ``Traceparent``); None or empty when the host sent none."""
-    trace_context = getattr(context, "trace_context", None)
+    return header_in(getattr(context, "trace_context", None))
+
+
+def header_in(trace_context: object) -> Optional[str]:
+    """The raw ``traceparent`` of an invocation's ``trace_context`` (``header_of`` for a
+    caller that reads other fields of the trace context too)."""
     raw = getattr(trace_context, "trace_parent", None) or getattr(
         trace_context, "Traceparent", None
     )
