@@ -36,6 +36,13 @@ CLOUD_ATTRIBUTES = ((CLOUD_PROVIDER, "azure"), (CLOUD_PLATFORM, "azure_functions
 REDACTED = redaction.REDACTED
 
 OTHER_TRIGGER = "other"
+_NO_PARAMS: Mapping[str, Any] = {}
+# The methods as sent -> upper case, without str.upper() for the usual ones.
+_METHODS = {
+    spelling: method
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    for spelling in (method, method.lower())
+}
 
 # The framework's built-in secret names (one list for every output; see
 # ``python_worker_extension_framework.toolkit.redaction.NAME_CLASSES``).
@@ -60,14 +67,27 @@ def url_path(url: str) -> str:
 
 def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any]:
     """``http.method``, ``http.route`` and the redacted ``http.url`` of an HTTP trigger."""
-    url = str(getattr(request, "url", "") or "")
-    route_params: Mapping[str, Any] = getattr(request, "route_params", None) or {}
+    attributes: Dict[str, Any] = {}
+    add_http_attributes(attributes, request, redactor)
+    return attributes
+
+
+def add_http_attributes(
+    attributes: Dict[str, Any], request: Any, redactor: redaction.Redactor
+) -> None:
+    """``http_attributes`` written into ``attributes`` (the invocation span's, as it is
+    built: no dict in between)."""
+    url = getattr(request, "url", "") or ""
+    if url.__class__ is not str:
+        url = str(url)
+    method = getattr(request, "method", "") or ""
+    route_params: Mapping[str, Any] = getattr(request, "route_params", None) or _NO_PARAMS
     path = url_path(url)
-    return {
-        HTTP_METHOD: str(getattr(request, "method", "") or "").upper(),
-        HTTP_ROUTE: http.route_template(path, route_params) if route_params else path,
-        HTTP_URL: redact_url(url, route_params, redactor),
-    }
+    attributes[HTTP_METHOD] = (method.__class__ is str and _METHODS.get(method)) or str(
+        method
+    ).upper()
+    attributes[HTTP_ROUTE] = http.route_template(path, route_params) if route_params else path
+    attributes[HTTP_URL] = redact_url(url, route_params, redactor)
 
 
 def redact_url(url: str, route_params: Mapping[str, Any], redactor: redaction.Redactor) -> str:

@@ -39,8 +39,8 @@ from .attributes import (
     FAAS_NAME,
     FAAS_RETRY_ATTEMPT,
     FAAS_TRIGGER,
+    add_http_attributes,
     find_trigger,
-    http_attributes,
 )
 from .azure_monitor import AzureMonitorExporter
 from .exporters import (
@@ -219,7 +219,7 @@ class OpenCensusExtension(WorkerExtension):
             attributes[FAAS_COLDSTART] = True
         is_http = trigger == "http"
         if is_http:
-            attributes.update(http_attributes(trigger_value, plan.redactor))
+            add_http_attributes(attributes, trigger_value, plan.redactor)
         span = tracer.tracer.start_invocation_span(name, attributes)
         context.tracer = data[_TRACER] = tracer
         data[_SPAN] = span

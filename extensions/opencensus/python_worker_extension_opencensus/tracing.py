@@ -359,7 +359,10 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
             span = self._spans_list[-1]
         if span is None:
             return None
-        span.finish()
+        if span.__class__ is RecordedSpan:
+            span.end_time = utc_timestamp()  # what its finish() does
+        else:
+            span.finish()
         parent = span.parent_span
         self.span_context.span_id = parent.span_id if parent else None
         set_current_span(parent if isinstance(parent, Span) else None)
@@ -387,7 +390,7 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
     def get_span_datas(self, span: Span) -> List[SpanData]:
         if isinstance(span, RecordedSpan) and not span._child_spans:
             data = self._span_data(span)
-            if span is self.invocation_span:
+            if span is self.invocation_span or not _may_hold_secrets(span):
                 return [data]
             return [redact_span_data(data, self.redactor)]
         # A tree made with Span.span(): opencensus walks it.
@@ -528,9 +531,23 @@ def leave() -> None:
 def set_http_status(span: Span, status_code: int) -> None:
     """``http.status_code`` and the span status: an error for 5xx only (a 4xx is the
     caller's mistake, not a failure of the function)."""
-    span.add_attribute(HTTP_STATUS_CODE, status_code)
+    span.attributes[HTTP_STATUS_CODE] = status_code  # what add_attribute() does
     if status_code >= 500:
         span.set_status(trace_utils.status_from_http_code(status_code))
+
+
+def _may_hold_secrets(span: RecordedSpan) -> bool:
+    """Whether ``redact_span_data`` could change this span's data: it has attributes, a
+    status set by code (the shared OK status has no message), or a name with text that
+    masking looks at. A bare ``with tracer.span("work"):`` span has none of them."""
+    if span.attributes._dict or span.status is not _OK:
+        return True
+    name = span.name
+    return isinstance(name, str) and _name_may_hold_secrets(name)
+
+
+def _name_may_hold_secrets(name: str) -> bool:
+    return "=" in name or "%" in name or " " in name or "eyJ" in name
 
 
 def redact_span_data(data: SpanData, redactor: redaction.Redactor) -> SpanData:
@@ -552,7 +569,7 @@ def redact_span_data(data: SpanData, redactor: redaction.Redactor) -> SpanData:
             attributes[key] = clean
     changes: Dict[str, Any] = {}
     name = data.name
-    if isinstance(name, str) and ("=" in name or "%" in name or " " in name or "eyJ" in name):
+    if isinstance(name, str) and _name_may_hold_secrets(name):
         clean_name = redactor.text(name)
         if clean_name != name:
             changes["name"] = clean_name
