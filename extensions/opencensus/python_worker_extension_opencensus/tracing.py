@@ -191,20 +191,25 @@ else:  # pragma: no cover - a different opencensus layout
     _clear_context = execution_context.clean
 
 
-# The formatted UTC second, recomputed once a second: strftime per timestamp is most of
-# the cost of an opencensus span. Replaced as a whole tuple, so threads never see a mix.
+# The current UTC second: its first microsecond since the epoch and its formatted text,
+# recomputed once a second (strftime per timestamp is most of the cost of an opencensus
+# span). Replaced as a whole tuple, so threads never see a mix.
 _second_cache = (-1, "")
+_time_ns = time.time_ns
 
 
 def utc_timestamp() -> str:
     """Now, as opencensus writes span times: ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
     global _second_cache
-    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    micros = _time_ns() // 1000
     cached = _second_cache
-    if cached[0] != seconds:
-        cached = (seconds, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)))
+    offset = micros - cached[0]
+    if not 0 <= offset < 1_000_000:
+        second = micros // 1_000_000
+        cached = (second * 1_000_000, time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second)))
         _second_cache = cached
-    return f"{cached[1]}.{nanoseconds // 1000:06d}Z"
+        offset = micros - cached[0]
+    return f"{cached[1]}{offset:06d}Z"
 
 
 class _Attributes(BoundedDict):  # type: ignore[misc]
@@ -316,6 +321,8 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
     a function leaves open are ended with the invocation instead of being lost.
     """
 
+    invocation_span: Optional[Span] = None  # set when opened; its http.url is masked already
+
     def __init__(
         self, exporter: Any, span_context: SpanContext, redactor: redaction.Redactor
     ) -> None:
@@ -327,7 +334,6 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
         self._spans_list_condition = threading.Lock()
         self._spans_list: List[Span] = []
         self.redactor = redactor
-        self.invocation_span: Optional[Span] = None  # its http.url is redacted already
 
     def start_span(
         self,
@@ -451,13 +457,14 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
 class InvocationTracer(Tracer):  # type: ignore[misc]
     """The ``opencensus.trace.tracer.Tracer`` of one invocation (``context.tracer``)."""
 
+    propagator = _PROPAGATOR  # the same for every invocation (a class default)
+
     def __init__(self, span_context: SpanContext, exporter: Any, inner: Any, sampler: Any) -> None:
         # Not Tracer.__init__: it would sample again, build its own ContextTracer and store
         # itself in the thread's context before the invocation's context is ready.
         self.span_context = span_context
         self.sampler = sampler
         self.exporter = exporter
-        self.propagator = _PROPAGATOR
         self.tracer = inner
 
     def span(self, name: str = "span") -> Any:
