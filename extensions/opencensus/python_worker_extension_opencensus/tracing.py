@@ -179,7 +179,11 @@ if all(hasattr(getattr(slot, "contextvar", None), "set") for slot in _SLOTS):
             _set_attrs({})
 
     def _clear_context() -> None:
-        _set_context(_DEFAULT_TRACER)
+        _set_tracer(_DEFAULT_TRACER)
+        if get_current_span() is not None:
+            set_current_span(None)
+        if _get_attrs():
+            _set_attrs({})
 
 else:  # pragma: no cover - a different opencensus layout
     get_current_span = execution_context.get_current_span
@@ -509,30 +513,56 @@ def recording_tracer(
     return InvocationTracer(span_context, exporter, recorder, _ALWAYS_ON)
 
 
+class SilentTracer(InvocationTracer):
+    """The tracer of an unrecorded invocation: its spans are ``QuietSpan``s, and its span
+    context (the trace id with the not-sampled flag, the caller's span as the parent) is
+    made when first read: by an outgoing call that propagates it, or by the function.
+    Most unrecorded invocations never read it."""
+
+    sampler = _ALWAYS_OFF
+    tracer = _NOOP
+
+    def __init__(self, trace_id: str, incoming: Optional[Incoming], exporter: Any) -> None:
+        self._trace_id = trace_id
+        self._incoming = incoming
+        self.exporter = exporter
+
+    @property
+    def span_context(self) -> SpanContext:
+        span_context: Optional[SpanContext] = self.__dict__.get("span_context")
+        if span_context is None:
+            incoming = self._incoming
+            parent_id = incoming.parent_id if incoming is not None else new_span_id()
+            span_context = _span_context(self._trace_id, parent_id, False, incoming)
+            self.__dict__["span_context"] = span_context
+        return span_context
+
+    @span_context.setter
+    def span_context(self, value: SpanContext) -> None:
+        self.__dict__["span_context"] = value
+
+    def span(self, name: str = "span") -> Any:
+        return QuietSpan(name, _NOOP)
+
+
 def silent_tracer(trace_id: str, incoming: Optional[Incoming], exporter: Any) -> InvocationTracer:
     """A tracer for an unrecorded invocation: no-op spans, and outgoing calls carry the
     trace id with the not-sampled flag (and the caller's span as their parent)."""
-    parent_id = incoming.parent_id if incoming is not None else new_span_id()
-    span_context = _span_context(trace_id, parent_id, False, incoming)
-    return InvocationTracer(span_context, exporter, _NOOP, _ALWAYS_OFF)
+    return SilentTracer(trace_id, incoming, exporter)
 
 
 def inert_tracer() -> InvocationTracer:
     """A tracer for invocations the extension does not trace (excluded or inactive), so
     ``context.tracer.span(...)`` in a function still works; it is never made current.
     Its ids are valid, so even a header built from it by hand is well formed."""
-    span_context = _span_context(new_trace_id(), new_span_id(), False, None)
-    return InvocationTracer(span_context, None, _NOOP, _ALWAYS_OFF)
+    return SilentTracer(new_trace_id(), None, None)
 
 
-def enter(tracer: InvocationTracer) -> None:
-    """Make ``tracer`` the thread's current tracer, with no current span and no attributes."""
-    _set_context(tracer)
-
-
-def leave() -> None:
-    """Clear the thread's opencensus context (its default no-op tracer, no span, no attributes)."""
-    _clear_context()
+# enter(tracer): make ``tracer`` the thread's current tracer, with no current span and no
+# attributes. leave(): clear the thread's opencensus context (its default no-op tracer, no
+# span, no attributes). (The functions themselves: no call in between.)
+enter: Callable[[InvocationTracer], None] = _set_context
+leave: Callable[[], None] = _clear_context
 
 
 def set_http_status(span: Span, status_code: int) -> None:
