@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from typing import Any, ClassVar, Dict, Optional, Set, Tuple
+from typing import Any, ClassVar, Dict, NamedTuple, Optional, Set
 
 from opencensus.trace.span import Span
 from python_worker_extension_framework.toolkit import (
@@ -60,7 +60,16 @@ _HTTP = "http"
 _SAFETY_NET = "safety_net"
 _ABANDONED_MESSAGE = "the function raised; the worker ran no post hook (no error details)"
 _CLOUD = dict(CLOUD_ATTRIBUTES)
-_MAX_TEMPLATES = 1024  # functions per app are few; a bound all the same
+_MAX_FUNCTIONS = 1024  # functions per app are few; a bound all the same
+
+
+class _Function(NamedTuple):
+    """What the invocation span needs that is the same for every invocation of a function."""
+
+    argument: Optional[str]  # the argument holding the trigger (None: look each time)
+    value_type: type  # its type, checked on each invocation
+    trigger: str  # faas.trigger
+    template: Dict[str, Any]  # the span attributes that only depend on the function
 
 
 def build_exporter(plan: Plan) -> SafeExporter:
@@ -121,8 +130,8 @@ class OpenCensusExtension(WorkerExtension):
     # Weak references to the contexts of recorded invocations not yet ended (see
     # _safety_net); kept here, not on the context, so the callback survives the context.
     _pending: ClassVar[Set[Any]] = set()
-    # The invocation span's per-function attributes, by (function name, trigger).
-    _templates: ClassVar[Dict[Tuple[str, str], Dict[str, Any]]] = {}
+    # What stays the same for every invocation of a function, by function name.
+    _functions: ClassVar[Dict[str, _Function]] = {}
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -138,7 +147,7 @@ class OpenCensusExtension(WorkerExtension):
     def _on_reset(cls) -> None:
         cls._replace_state(None, None)
         cls._cold = True
-        cls._templates = {}
+        cls._functions = {}
 
     @classmethod
     def _replace_state(cls, plan: Optional[Plan], exporter: Optional[SafeExporter]) -> None:
@@ -211,9 +220,19 @@ class OpenCensusExtension(WorkerExtension):
             return
         tracer = tracing.recording_tracer(trace_id, incoming, exporter, plan.redactor)
         tracing.enter(tracer)
-        trigger, trigger_value = find_trigger(invocation.func_args)
         name = invocation.function_name
-        attributes = cls._span_attributes(name, trigger)
+        func_args = invocation.func_args
+        known = cls._functions.get(name)
+        if (
+            known is not None
+            and known.argument is not None
+            and func_args.get(known.argument).__class__ is known.value_type
+        ):
+            trigger, trigger_value = known.trigger, func_args[known.argument]
+        else:
+            trigger, trigger_value = find_trigger(func_args)
+            known = cls._learn(name, func_args, trigger, trigger_value)
+        attributes = known.template.copy()
         attributes[FAAS_INVOCATION_ID] = invocation.invocation_id
         if cold:
             attributes[FAAS_COLDSTART] = True
@@ -255,21 +274,28 @@ class OpenCensusExtension(WorkerExtension):
     # -- helpers ----------------------------------------------------------------------------
 
     @classmethod
-    def _span_attributes(cls, name: str, trigger: str) -> Dict[str, Any]:
-        """A fresh dict of the invocation span's attributes that only depend on the function
-        (its name, trigger, the cloud), in their order, made from one kept per function."""
-        template = cls._templates.get((name, trigger))
-        if template is None:
-            template = {
+    def _learn(
+        cls, name: str, func_args: Dict[str, Any], trigger: str, trigger_value: Any
+    ) -> _Function:
+        """What stays the same for every invocation of a function: which argument holds the
+        trigger (its bindings are fixed), and the span attributes that only depend on the
+        function (its name, trigger, the cloud), in their order."""
+        argument = next((key for key, value in func_args.items() if value is trigger_value), None)
+        known = _Function(
+            argument if trigger_value is not None else None,
+            type(trigger_value),
+            trigger,
+            {
                 FAAS_NAME: name,
                 FAAS_INVOCATION_ID: "",
                 FAAS_TRIGGER: trigger,
                 FAAS_COLDSTART: False,
                 **_CLOUD,
-            }
-            if len(cls._templates) < _MAX_TEMPLATES:
-                cls._templates[(name, trigger)] = template
-        return template.copy()
+            },
+        )
+        if len(cls._functions) < _MAX_FUNCTIONS:
+            cls._functions[name] = known
+        return known
 
     @classmethod
     def _end(cls, invocation: Invocation, span: Span) -> None:

@@ -243,12 +243,13 @@ class _Attributes(BoundedDict):  # type: ignore[misc]
 
 class RecordedSpan(Span):  # type: ignore[misc]
     """An opencensus ``Span`` that is cheaper to create: a faster clock (same timestamp
-    format), its annotation, message-event and link lists made on first use, and the
+    format), its attributes, annotation, message-event and link lists made on first use, and the
     fields that start as None class defaults (reading one is the same; setting one sets
     it on the span)."""
 
     start_time: Optional[str] = None
     end_time: Optional[str] = None
+    _attributes: Optional[Any] = None
     stack_trace: Any = None
     same_process_as_parent_span: Optional[bool] = None
     _annotations: Optional[BoundedList] = None
@@ -266,7 +267,7 @@ class RecordedSpan(Span):  # type: ignore[misc]
         # Span.__init__'s fields and defaults, without building the three lists up front.
         self.name = name
         self.parent_span = parent_span
-        self.attributes = _Attributes(attributes)
+        self._attributes = None if attributes is None else _Attributes(attributes)
         self.status = _OK  # shared: set_status() replaces it, never changes it
         self.span_id = new_span_id()
         self._child_spans: List[Span] = []
@@ -274,6 +275,16 @@ class RecordedSpan(Span):  # type: ignore[misc]
         self.span_kind = span_kind
         for callback in Span._on_create_callbacks:
             callback(self)
+
+    @property
+    def attributes(self) -> _Attributes:
+        if self._attributes is None:
+            self._attributes = _Attributes()
+        return self._attributes
+
+    @attributes.setter
+    def attributes(self, value: Any) -> None:
+        self._attributes = value
 
     @property
     def annotations(self) -> BoundedList:
@@ -421,7 +432,7 @@ class SpanRecorder(ContextTracer):  # type: ignore[misc]
                 self.span_context,
                 span.span_id,
                 parent.span_id if parent else None,
-                span.attributes,
+                span._attributes or {},  # (a span nobody added an attribute to: none)
                 span.start_time,
                 span.end_time,
                 0,  # child_span_count
@@ -577,7 +588,7 @@ def _may_hold_secrets(span: RecordedSpan) -> bool:
     """Whether ``redact_span_data`` could change this span's data: it has attributes, a
     status set by code (the shared OK status has no message), or a name with text that
     masking looks at. A bare ``with tracer.span("work"):`` span has none of them."""
-    if span.attributes._dict or span.status is not _OK:
+    if span._attributes or span.status is not _OK:
         return True
     name = span.name
     return isinstance(name, str) and _name_may_hold_secrets(name)
