@@ -39,13 +39,6 @@ _new_incoming = tuple.__new__
 _NO_TRACESTATE: Tuple[None, None] = (None, None)
 
 
-def _header(trace_context: Any, name: str, old_name: str) -> Any:
-    value = getattr(trace_context, name, None)
-    if value is None:
-        value = getattr(trace_context, old_name, None)
-    return value
-
-
 def read(context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
     """``(incoming, problem)`` of an invocation's context: the valid incoming trace context
     or None, and what was wrong with the headers (None when they are valid or absent)."""
@@ -53,7 +46,9 @@ def read(context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
     parsed, reason = tp.parse(tp.header_in(trace_context))
     if parsed is None:
         return None, reason
-    raw_state = _header(trace_context, "trace_state", "Tracestate")
+    raw_state = getattr(trace_context, "trace_state", None)
+    if raw_state is None:
+        raw_state = getattr(trace_context, "Tracestate", None)
     state, problem = _tracestate(raw_state) if raw_state else _NO_TRACESTATE
     # Incoming's fields positionally (a named tuple): trace id, parent id, sampled, state.
     incoming = _new_incoming(Incoming, (parsed[1], parsed[2], bool(parsed[3] & 1), state))

@@ -227,7 +227,8 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         **kwargs: Any,
     ) -> None:
         try:
-            if not cls.applies_to(context.function_name):
+            # (_everywhere, when True, answers applies_to() without the call.)
+            if cls._everywhere is not True and not cls.applies_to(context.function_name):
                 return
             invocation = Invocation(logger, context, func_args if func_args is not None else {})
             state.put(context, cls._state_key, invocation)
