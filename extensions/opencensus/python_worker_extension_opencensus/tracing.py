@@ -96,7 +96,8 @@ else:  # pragma: no cover - another opencensus layout: by name
 class QuietSpan(BlankSpan):  # type: ignore[misc]
     """opencensus' ``BlankSpan`` (a span that records nothing), cheaper to make: the fields
     its constructor sets to None are class defaults (reading one is the same; setting one
-    sets it on the span), and its random id and empty parent are made when first read."""
+    sets it on the span), and its random id, empty parent, attribute dict and lists are
+    made when first read (most are never read)."""
 
     start_time = None
     end_time = None
@@ -109,31 +110,25 @@ class QuietSpan(BlankSpan):  # type: ignore[misc]
 
     def __init__(self, name: str, context_tracer: Any) -> None:
         self.name = name
-        self.attributes: Dict[str, Any] = {}
-        self.links: List[Any] = []
-        self._child_spans: List[Any] = []
         self.context_tracer = context_tracer
 
-    @property
-    def span_id(self) -> str:
-        span_id: str = self.__dict__.get("span_id") or new_span_id()
-        self.__dict__["span_id"] = span_id
-        return span_id
+    def __getattr__(self, name: str) -> Any:
+        # Only called for a field not set yet: make it as BlankSpan() would have.
+        make = _QUIET_SPAN_FIELDS.get(name)
+        if make is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = make()
+        setattr(self, name, value)
+        return value
 
-    @span_id.setter
-    def span_id(self, value: str) -> None:
-        self.__dict__["span_id"] = value
 
-    @property
-    def parent_span(self) -> Any:
-        parent = self.__dict__.get("parent_span")
-        if parent is None:
-            parent = self.__dict__["parent_span"] = NullContextManager()
-        return parent
-
-    @parent_span.setter
-    def parent_span(self, value: Any) -> None:
-        self.__dict__["parent_span"] = value
+_QUIET_SPAN_FIELDS: Dict[str, Callable[[], Any]] = {
+    "span_id": new_span_id,
+    "parent_span": NullContextManager,
+    "attributes": dict,
+    "links": list,
+    "_child_spans": list,
+}
 
 
 class _QuietTracer(NoopTracer):  # type: ignore[misc]
