@@ -214,7 +214,7 @@ class OpenCensusExtension(WorkerExtension):
         if not propagation.should_record(
             incoming, trace_id, plan.sample_bound, plan.honor_unsampled_parent
         ):
-            tracer = tracing.silent_tracer(trace_id, incoming, exporter)
+            tracer = tracing.SilentTracer(trace_id, incoming, exporter)
             tracing.enter(tracer)
             context.tracer = data[_TRACER] = tracer
             return
@@ -248,9 +248,10 @@ class OpenCensusExtension(WorkerExtension):
     @classmethod
     def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
         try:
-            span = invocation.data.get(_SPAN)
+            data = invocation.data
+            span = data.get(_SPAN)
             if span is not None:
-                if invocation.data[_HTTP]:
+                if data[_HTTP]:
                     status = http.response_status(result, invocation.func_args)
                     if status is not None:
                         tracing.set_http_status(span, status)
