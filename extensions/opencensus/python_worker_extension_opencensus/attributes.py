@@ -65,18 +65,11 @@ def url_path(url: str) -> str:
     return head[slash:] if slash >= 0 else "/"
 
 
-def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any]:
-    """``http.method``, ``http.route`` and the redacted ``http.url`` of an HTTP trigger."""
-    attributes: Dict[str, Any] = {}
-    add_http_attributes(attributes, request, redactor)
-    return attributes
-
-
 def add_http_attributes(
     attributes: Dict[str, Any], request: Any, redactor: redaction.Redactor
 ) -> None:
-    """``http_attributes`` written into ``attributes`` (the invocation span's, as it is
-    built: no dict in between)."""
+    """``http.method``, ``http.route`` and the redacted ``http.url`` of an HTTP trigger,
+    written into ``attributes`` (the invocation span's, as it is built)."""
     url = getattr(request, "url", "") or ""
     if url.__class__ is not str:
         url = str(url)

@@ -5,9 +5,10 @@
 (``span()``, ``start_span()``, ``end_span()``, ``current_span()``, ``span_context``,
 ``propagator``), built for one invocation without the side effects of ``Tracer()``'s
 constructor (which samples again and stores itself in the thread's context). A recorded
-invocation gets a ``SpanRecorder`` (opencensus' ``ContextTracer`` with cheaper spans and
-``http.url`` redaction at export); an unrecorded one gets the shared no-op tracer and costs
-almost nothing, while still propagating its trace id (flag ``00``) to outgoing calls.
+invocation gets a ``SpanRecorder`` (opencensus' ``ContextTracer`` with cheaper spans,
+masked at export); an unrecorded one gets a ``SilentTracer`` (no-op ``QuietSpan``s, its
+span context made only when something reads it) and costs almost nothing, while still
+propagating its trace id (flag ``00``) to outgoing calls.
 
 The thread's opencensus context (current tracer, current span, attributes) is set at the
 start of an invocation and cleared at its end, so nothing from one invocation is visible
@@ -549,12 +550,6 @@ class SilentTracer(InvocationTracer):
 
     def span(self, name: str = "span") -> Any:
         return QuietSpan(name, _NOOP)
-
-
-def silent_tracer(trace_id: str, incoming: Optional[Incoming], exporter: Any) -> InvocationTracer:
-    """A tracer for an unrecorded invocation: no-op spans, and outgoing calls carry the
-    trace id with the not-sampled flag (and the caller's span as their parent)."""
-    return SilentTracer(trace_id, incoming, exporter)
 
 
 def inert_tracer() -> InvocationTracer:
