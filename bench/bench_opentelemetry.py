@@ -106,7 +106,7 @@ def _hand_written_same_attributes(req: func.HttpRequest, context: Any) -> func.H
         carrier["tracestate"] = context.trace_context.trace_state
     parent = _propagator.extract(carrier)
     path, _, query = req.url.partition("://")[2].partition("/")[2].partition("?")
-    attributes = {
+    attributes: Dict[str, Any] = {
         "faas.trigger": "http",
         "faas.invocation_id": context.invocation_id,
         "faas.name": context.function_name,
@@ -116,6 +116,9 @@ def _hand_written_same_attributes(req: func.HttpRequest, context: Any) -> func.H
         "http.route": "/" + path,
         "url.query": query,
     }
+    agent = req.headers.get("user-agent")
+    if agent:
+        attributes["user_agent.original"] = agent
     with _hand_tracer.start_as_current_span(
         f"{req.method} /{path}", context=parent, kind=SpanKind.SERVER, attributes=attributes
     ) as span:
