@@ -52,7 +52,7 @@ from python_worker_extension_opentelemetry import NoopSpanExporter, OpenTelemetr
 from .harness import Row, Table, extensions_enabled, progress
 from .worker_caller import WorkerCaller
 
-BARE = "bare dispatcher (no extensions, no tracing)"
+BARE = "bare (no extensions, no tracing)"
 HAND = "hand-written OpenTelemetry in the function body"
 HAND_SAME = "hand-written, recording the same span attributes"
 OURS = "python-worker-extension-opentelemetry"
