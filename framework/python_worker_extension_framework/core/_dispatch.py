@@ -111,6 +111,25 @@ class Dispatcher:
         steps = _calls.invocation(context, func_args, error_phase=self.error_phase, trace=trace)
         return await _calls.run_async(steps, function, func_args)
 
+    def start(
+        self,
+        function: Callable[..., Any],
+        func_args: Dict[str, Any],
+        context: Any,
+        *,
+        executor: Optional[Executor] = None,
+        trace: Optional[HookTrace] = None,
+    ) -> asyncio.Future[Any]:
+        """``dispatch`` begun, as a future of the raw result: for a sync function the pool's
+        own future (no task around it), for an async one a task on this loop. Cancelling
+        the caller does not cancel it."""
+        if is_async_function(function):
+            return asyncio.ensure_future(
+                self.invoke_async(function, func_args, context, trace=trace)
+            )
+        call = functools.partial(self.invoke, function, func_args, context, trace=trace)
+        return asyncio.get_running_loop().run_in_executor(executor, call)
+
     async def dispatch(
         self,
         function: Callable[..., Any],

@@ -61,26 +61,53 @@ class BodyTimeout(Exception):
 
 
 async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes:
-    """The whole body, or an exception: a partial body is never returned."""
+    """The whole body, or an exception: a partial body is never returned.
+
+    The deadline is one timer that cancels this task, not a ``wait_for`` (a task of its
+    own) per chunk: most bodies are already in when the app asks, and then the timer is
+    all the deadline costs. The timer can only go off while this task waits in
+    ``receive()``, so its cancellation always surfaces here.
+    """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    task = asyncio.current_task()
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        if task is not None:
+            task.cancel()
+
+    timer = loop.call_later(timeout, expire)
     chunks: List[bytes] = []
     size = 0
-    while True:
-        try:
-            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
-        except asyncio.TimeoutError:
-            raise BodyTimeout() from None
-        if message["type"] == "http.disconnect":
-            raise BodyIncomplete()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise BodyIncomplete()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+    except asyncio.CancelledError:
+        if not expired:
+            raise
+        _uncancel(task)
+        raise BodyTimeout() from None
+    finally:
+        timer.cancel()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _uncancel(task: Optional[asyncio.Task[Any]]) -> None:
+    """Take back the cancel request our own timer made (Python 3.11+ counts them)."""
+    uncancel = getattr(task, "uncancel", None)
+    if uncancel is not None:
+        uncancel()
 
 
 async def _answer(
