@@ -113,17 +113,15 @@ def _uncancel(task: Optional[asyncio.Task[Any]]) -> None:
 async def _answer(
     send: Send, status: int, body: bytes = b"", headers: Optional[List[Tuple[str, str]]] = None
 ) -> None:
-    all_headers = list(headers or [])
-    if body and not any(k.lower() == "content-type" for k, _ in all_headers):
-        all_headers.append(("content-type", "text/plain; charset=utf-8"))
-    all_headers.append(("content-length", str(len(body))))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in all_headers],
-        }
-    )
+    raw: List[Tuple[bytes, bytes]] = []
+    typed = False
+    for name, value in headers or ():
+        typed = typed or name.lower() == "content-type"
+        raw.append((name.encode("latin-1"), value.encode("latin-1")))
+    if body and not typed:
+        raw.append((b"content-type", b"text/plain; charset=utf-8"))
+    raw.append((b"content-length", str(len(body)).encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 
 

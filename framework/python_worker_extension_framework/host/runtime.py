@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import time
 import traceback
 from concurrent.futures import thread as _futures_thread
@@ -51,10 +52,14 @@ def default_thread_count() -> int:
 
 def incoming_trace_context(headers: Mapping[str, str]) -> TraceContext:
     """The host's own span continues a valid incoming ``traceparent``; else a new trace."""
-    parsed, _reason = tp.parse(headers.get("traceparent"))
+    incoming = headers.get("traceparent")
+    if incoming is None:  # most local calls: one random draw for both ids
+        ids = secrets.token_hex(24)
+        return TraceContext(f"00-{ids[:32]}-{ids[32:]}-01", "")
+    parsed, _reason = tp.parse(incoming)
     if parsed is None:
         return TraceContext(tp.new().header(), "")
-    own = tp.TraceParent("00", parsed.trace_id, tp.new().parent_id, parsed.flags & 0x01)
+    own = tp.TraceParent("00", parsed.trace_id, secrets.token_hex(8), parsed.flags & 0x01)
     return TraceContext(own.header(), headers.get("tracestate", ""))
 
 
