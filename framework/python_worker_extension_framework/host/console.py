@@ -285,7 +285,7 @@ _plain_shapes: Dict[Tuple[Any, ...], bool] = {}
 _PLAIN = {PLAIN_MARK: True}
 
 
-def _plain(shape: Tuple[Any, ...], message: str, invocation_id: str) -> bool:
+def _plain(shape: Tuple[Any, ...], message: str, args: Tuple[Any, ...], invocation_id: str) -> bool:
     """Whether this Executing/Executed line can skip the redaction scan: its text was seen
     unchanged by redaction for this shape, and the parts that vary (the invocation id, the
     duration) are hex and digits, which the default redaction rules never mask on their own
@@ -294,7 +294,8 @@ def _plain(shape: Tuple[Any, ...], message: str, invocation_id: str) -> bool:
         return False
     known = _plain_shapes.get(shape)
     if known is None:
-        known = redaction.DEFAULT.text(message) == message
+        text = message % args
+        known = redaction.DEFAULT.text(text) == text
         if len(_plain_shapes) >= 1024:
             _plain_shapes.clear()
         _plain_shapes[shape] = known
@@ -305,7 +306,7 @@ def executing(function_name: str, invocation_id: str, reason: str) -> None:
     if not log.isEnabledFor(logging.INFO):
         return
     args = (function_name, reason, invocation_id)
-    plain = _plain(("executing", function_name, reason), _EXECUTING % args, invocation_id)
+    plain = _plain(("executing", function_name, reason), _EXECUTING, args, invocation_id)
     emit(log, logging.INFO, _EXECUTING, args, sys._getframe(), _PLAIN if plain else None)
 
 
@@ -318,5 +319,5 @@ def executed(
     if not log.isEnabledFor(level):
         return
     args = (function_name, status, invocation_id, round(seconds * 1000), extra)
-    plain = _plain(("executed", function_name, status, extra), _EXECUTED % args, invocation_id)
+    plain = _plain(("executed", function_name, status, extra), _EXECUTED, args, invocation_id)
     emit(log, level, _EXECUTED, args, sys._getframe(), _PLAIN if plain else None)
