@@ -6,6 +6,10 @@ in order, with the same time stamps. Records Azure sends to the system log are h
 tagged with ``--verbose`` (``system_logs.py``). Every line, traceback included, passes
 through the framework's redaction first: a URL with ``?code=...``, a connection string in
 an exception message or a token the function logged never reaches the console.
+
+The host's own per-invocation lines (Executing/Executed) are the console's hot path: they
+skip the stack walk, and skip the redaction scan when their fixed text is known to come
+out of it unchanged; ``ConsoleHandler`` writes the lines of one event-loop round together.
 """
 
 from __future__ import annotations
