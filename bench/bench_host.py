@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 from . import wrk
 from .harness import Row, Table, progress
@@ -53,8 +53,38 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes], name: str
     raise RuntimeError(f"{name} did not listen on port {port} within 60 s")
 
 
+def host_command(app: Path, port: int, *extra: str) -> List[str]:
+    """``funcext start`` of ``app`` on 127.0.0.1:``port`` in this interpreter."""
+    start = [sys.executable, "-m", "python_worker_extension_framework", "start"]
+    return [*start, str(app), "--port", str(port), *extra]
+
+
+def launch(
+    label: str,
+    command: List[str],
+    cwd: Path,
+    port: int,
+    env: Dict[str, str],
+    stderr: Any = subprocess.PIPE,
+) -> subprocess.Popen[bytes]:
+    """Start one server process (its console to /dev/null) and return it once it listens on
+    ``port``; a process that exits or never listens is ended and reported."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=dict(os.environ, PYTHONUNBUFFERED="1", **env),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+    try:
+        _wait_until_listening(port, process, label)
+    except BaseException:
+        _stop([process])
+        raise
+    return process
+
+
 def _commands(port: int) -> Dict[str, Tuple[List[str], Path]]:
-    host = [sys.executable, "-m", "python_worker_extension_framework", "start"]
     commands = {
         BARE: (
             [
@@ -92,9 +122,9 @@ def _commands(port: int) -> Dict[str, Tuple[List[str], Path]]:
             ],
             APPS / "starlette",
         ),
-        PLAIN: ([*host, str(APPS / "plain"), "--port", str(port)], APPS / "plain"),
+        PLAIN: (host_command(APPS / "plain", port), APPS / "plain"),
+        ALL: (host_command(ALL_APP, port), ALL_APP),
     }
-    commands[ALL] = ([*host, str(ALL_APP), "--port", str(port)], ALL_APP)
     return commands
 
 
@@ -107,12 +137,8 @@ def _servers() -> Iterator[Dict[str, str]]:
         for label in _commands(0):
             port = _free_port()
             command, cwd = _commands(port)[label]
-            env = dict(os.environ, PYTHONUNBUFFERED="1", **(ALL_ENV if label == ALL else {}))
-            process = subprocess.Popen(
-                command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-            processes.append(process)
-            _wait_until_listening(port, process, label)
+            env = ALL_ENV if label == ALL else {}
+            processes.append(launch(label, command, cwd, port, env))
             path = "/" if label in (BARE, STARLETTE) else "/api/hello"
             urls[label] = f"http://127.0.0.1:{port}{path}"
         yield urls
