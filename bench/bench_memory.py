@@ -13,9 +13,10 @@ lets both tracers export what they queued and collects garbage, then reads the r
 set size (``/proc/self/statm``), the memory blocks Python's allocator holds and the objects
 the collector tracks, and counts what must not outlive an invocation: contexts, HTTP
 requests and spans alive, weak references to every 97th context still answering, and the
-largest collection held on an extension class. ``tracemalloc`` traces the last 10% of the
-run only (tracing every allocation triples an invocation's cost): its checkpoints give the
-bytes allocated in that window and still alive, outside this benchmark's own code.
+largest collection held on an extension class. ``tracemalloc`` traces the last 12,000
+invocations only (tracing every allocation doubles or triples an invocation's cost): its
+checkpoints give the bytes allocated in that window and still alive, outside this
+benchmark's own code.
 
 The host: ``funcext start samples/all_extensions_app`` in its own process (OpenCensus
 exporter ``none``, dashboard on as by default), loaded by ``loadgen.py`` (it bounds a run by
@@ -27,17 +28,17 @@ requests, with the host idle.
 
 Growth is measured from the first checkpoint after the warm-up to the last, per 10,000
 invocations (or requests); for ``tracemalloc`` from its first checkpoint after a quarter
-of its window (bounded caches whose old entries were allocated before tracing started
-are refilled with traced ones meanwhile) to its last, and the RSS, blocks and objects stop
-at the last checkpoint before tracing starts (its own tables take resident memory). A leak
-of one object per invocation, the smallest there is, would add 10,000 blocks and at least
-160 KiB per 10,000 invocations; so *flat* here means under a tenth of that: fewer than 1,000
-blocks and objects and 16 KiB traced per 10,000, and no count of per-invocation objects
-growing. The resident size is the coarse, whole-process figure (C libraries included): it
-grows in steps of Python's 1 MiB arenas and of the C allocator's heaps while their
-fragmentation settles, so flat there means less than 512 KiB per 10,000 (a few such steps
-over the run), which a leak of a dict entry or a weak reference per invocation (100 bytes
-or more) would still exceed.
+of its window (bounded caches and free lists whose old entries were allocated before
+tracing started are refilled with traced ones meanwhile) to its last, and the RSS, blocks
+and objects stop at the last checkpoint before tracing starts (its own tables take
+resident memory). A leak of one object per invocation, the smallest there is, would add
+10,000 blocks and at least 160 KiB per 10,000 invocations; so *flat* here means under a
+tenth of that: fewer than 1,000 blocks and objects and 16 KiB traced per 10,000, and no
+count of per-invocation objects growing. The resident size is the coarse, whole-process
+figure (C libraries included): it grows in steps of Python's 1 MiB arenas and of the C
+allocator's heaps while their fragmentation settles, so flat there means less than 512 KiB
+per 10,000 (a few such steps over the run), which a leak of a dict entry or a weak
+reference per invocation (100 bytes or more) would still exceed.
 """
 
 from __future__ import annotations
@@ -549,17 +550,21 @@ def _verdict(value: float, limit: float, unit: str) -> str:
     return f"flat if < {limit:,.0f} {unit} per 10k: {'holds' if value < limit else 'MISSED'}"
 
 
+def _described(title: str, paragraph: int, more: str) -> Table:
+    """A table of single figures (no baseline row), described by a paragraph of this
+    module's docstring and ``more``."""
+    text = " ".join(__doc__.split("\n\n")[paragraph].split())
+    return Table(title, baseline="none", chart_overhead=False, description=f"{text} {more}")
+
+
 def _checkpoint_table(soak: Soak, warm_up: int) -> Table:
-    table = Table(
+    table = _described(
         f"Memory: {soak.invocations - warm_up:,} invocations in process, all five extensions",
-        baseline="none",
-        chart_overhead=False,
-        description=" ".join(__doc__.split("\n\n")[1].split())
-        + f" Warm-up: {warm_up:,} invocations. Value: resident set size; note: memory blocks "
-        "Python's allocator holds, objects the collector tracks, KiB traced (last window "
-        "only: tracing every allocation of the whole run would take minutes), objects of "
-        "each kind alive, sampled contexts still reachable, largest collection on an "
-        "extension class.",
+        1,
+        f"Warm-up: {warm_up:,} invocations. Value: resident set size; note: memory blocks "
+        "Python's allocator holds, objects the collector tracks, KiB traced (in the "
+        "tracemalloc window only), objects of each kind alive, sampled contexts still "
+        "reachable, largest collection on an extension class.",
     )
     first_traced = next((p.traced_kib for p in soak.checkpoints if p.traced_kib is not None), None)
     for point in soak.checkpoints:
@@ -630,12 +635,10 @@ def _in_process_growth(soak: Soak) -> List[Row]:
 
 
 def _host_table(host: HostSoak, warm_up: int) -> Table:
-    table = Table(
+    table = _described(
         f"Memory: {host.checkpoints[-1][0]:,} requests to the local host, all extensions",
-        baseline="none",
-        chart_overhead=False,
-        description=" ".join(__doc__.split("\n\n")[2].split())
-        + f" Warm-up: {warm_up:,} requests. Value: the host's resident set size.",
+        2,
+        f"Warm-up: {warm_up:,} requests. Value: the host's resident set size.",
     )
     for done, kib in host.checkpoints:
         table.rows.append(Row(f"{done:,} requests", [kib / 1024], unit="MiB"))
@@ -683,7 +686,7 @@ def run(quick: bool = False) -> List[Table]:
         invocations, every, warm_up, traced = 20_000, 4_000, 2_000, 4_000
         requests, request_every, request_warm_up = 4_000, 1_000, 1_000
     else:
-        invocations, every, warm_up, traced = 100_000, 10_000, 5_000, 8_000
+        invocations, every, warm_up, traced = 100_000, 10_000, 5_000, 12_000
         requests, request_every, request_warm_up = 20_000, 2_000, 2_000
     soak = soak_in_process(invocations, every, warm_up, traced)
     host = soak_host(requests, request_every, request_warm_up)
