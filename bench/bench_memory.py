@@ -600,7 +600,7 @@ def _in_process_growth(soak: Soak) -> List[Row]:
         (traced[0].done, traced[0].traced_kib or 0.0),
         (traced[-1].done, traced[-1].traced_kib or 0.0),
     )
-    span = f"{first.done:,} to {last.done:,}"
+    span = f"{first.done - soak.warm_up:,} to {last.done - soak.warm_up:,} after the warm-up"
     return [
         Row(
             "in process: RSS (KiB)",
@@ -628,7 +628,8 @@ def _in_process_growth(soak: Soak) -> List[Row]:
             "in process: tracemalloc, bytes alive (KiB)",
             [traced_growth],
             unit="per 10k",
-            note=f"traced invocations {traced[0].done:,} to {traced[-1].done:,}; "
+            note=f"invocations {traced[0].done - soak.warm_up:,} to "
+            f"{traced[-1].done - soak.warm_up:,}, traced; "
             + _verdict(traced_growth, TRACED_LIMIT_KIB, "KiB"),
         ),
     ]
@@ -636,7 +637,8 @@ def _in_process_growth(soak: Soak) -> List[Row]:
 
 def _host_table(host: HostSoak, warm_up: int) -> Table:
     table = _described(
-        f"Memory: {host.checkpoints[-1][0]:,} requests to the local host, all extensions",
+        f"Memory: {host.checkpoints[-1][0]:,} requests to the local host "
+        "(samples/all_extensions_app)",
         2,
         f"Warm-up: {warm_up:,} requests. Value: the host's resident set size.",
     )
