@@ -47,6 +47,7 @@ import asyncio
 import collections
 import contextlib
 import gc
+import inspect
 import os
 import random
 import sys
@@ -283,7 +284,7 @@ class InProcess:
         self.soak = soak
         self.caller = WorkerCaller()
         self.functions = [with_extensions(function) for function in CYCLE]
-        self.is_async = [asyncio.iscoroutinefunction(function) for function in CYCLE]
+        self.is_async = [inspect.iscoroutinefunction(function) for function in CYCLE]
         self.pool = ThreadPoolExecutor(min(32, (os.cpu_count() or 1) + 4))
         self.probes: List[Any] = []
 
