@@ -56,10 +56,11 @@ def test_the_five_extensions_leave_no_invocation_behind() -> None:
 
     assert soak.invocations == WARM_UP + INVOCATIONS
     assert soak.raised == _raising(0, soak.invocations) > 0
+    # Other tests in the same process may hold objects of these kinds: count growth only.
+    first = soak.checkpoints[0]
     for point in soak.checkpoints:
-        assert point.alive["contexts"] == 0, point
-        assert point.alive["OpenTelemetry spans"] == 0, point
-        assert point.alive["OpenCensus spans"] == 0, point
+        for kind in ("contexts", "OpenTelemetry spans", "OpenCensus spans"):
+            assert point.alive[kind] <= first.alive[kind], (kind, point)
         assert point.probes_alive == 0, point
     assert soak.checkpoints[-1].traced_kib is not None
     assert "(flat)" in _notes(soak)
@@ -75,7 +76,7 @@ def test_a_context_kept_in_a_dict_until_the_post_hook_shows_as_a_count() -> None
 
     assert kept == _raising(0, soak.invocations) > 0  # one per invocation that raised
     first, last = soak.checkpoints[0], soak.checkpoints[-1]
-    assert first.alive["contexts"] == _raising(0, first.done)
-    assert last.alive["contexts"] == kept
+    growth = last.alive["contexts"] - first.alive["contexts"]
+    assert growth == _raising(first.done, last.done) > 0
     assert last.probes_alive == kept  # the probes see the same contexts
     assert "GROWING" in _notes(soak)
