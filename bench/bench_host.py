@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from . import wrk
 from .harness import Row, Table, progress
@@ -81,8 +81,38 @@ def _cpu_seconds(pid: int) -> Optional[float]:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def host_command(app: Path, port: int, *extra: str) -> List[str]:
+    """``funcext start`` of ``app`` on 127.0.0.1:``port`` in this interpreter."""
+    start = [sys.executable, "-m", "python_worker_extension_framework", "start"]
+    return [*start, str(app), "--port", str(port), *extra]
+
+
+def launch(
+    label: str,
+    command: List[str],
+    cwd: Path,
+    port: int,
+    env: Dict[str, str],
+    stderr: Any = subprocess.PIPE,
+) -> subprocess.Popen[bytes]:
+    """Start one server process (its console to /dev/null) and return it once it listens on
+    ``port``; a process that exits or never listens is ended and reported."""
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=dict(os.environ, PYTHONUNBUFFERED="1", **env),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    )
+    try:
+        _wait_until_listening(port, process, label)
+    except BaseException:
+        _stop([process])
+        raise
+    return process
+
+
 def _commands(port: int) -> Dict[str, Tuple[List[str], Path]]:
-    host = [sys.executable, "-m", "python_worker_extension_framework", "start"]
     commands = {
         BARE: (
             [
@@ -128,9 +158,9 @@ def _commands(port: int) -> Dict[str, Tuple[List[str], Path]]:
             ],
             APPS / "starlette",
         ),
-        PLAIN: ([*host, str(APPS / "plain"), "--port", str(port)], APPS / "plain"),
+        PLAIN: (host_command(APPS / "plain", port), APPS / "plain"),
+        ALL: (host_command(ALL_APP, port), ALL_APP),
     }
-    commands[ALL] = ([*host, str(ALL_APP), "--port", str(port)], ALL_APP)
     return commands
 
 
@@ -143,12 +173,9 @@ def _servers() -> Iterator[Dict[str, Tuple[str, int]]]:
         for label in _commands(0):
             port = _free_port()
             command, cwd = _commands(port)[label]
-            env = dict(os.environ, PYTHONUNBUFFERED="1", **(ALL_ENV if label == ALL else {}))
-            process = subprocess.Popen(
-                command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
+            env = ALL_ENV if label == ALL else {}
+            process = launch(label, command, cwd, port, env)
             processes.append(process)
-            _wait_until_listening(port, process, label)
             path = "/" if label in (BARE, STARLETTE) else "/api/hello"
             urls[label] = (f"http://127.0.0.1:{port}{path}", process.pid)
         yield urls
