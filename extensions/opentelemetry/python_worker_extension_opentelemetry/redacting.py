@@ -46,6 +46,8 @@ CLIENT_URL_KEYS = ("url.full", "http.url")
 # How an attribute is masked, decided once per attribute name.
 _URL, _QUERY, _SECRET, _TEXT = range(4)
 _MAX_KNOWN_KEYS = 4096
+_MAX_KNOWN_VALUES = 1024
+_MAX_KNOWN_LENGTH = 2048
 # A text without any of these can hold nothing ``Redactor.text`` masks (each of its
 # passes needs one of them), and a URL without any of those nothing ``Redactor.url`` masks.
 _TEXT_SUSPECT = re.compile(r"[=:<%\s]|eyJ").search
@@ -65,6 +67,9 @@ class SpanRedaction:
         self.redactor = redactor
         self._patterns = bool(redactor.extra_patterns)  # then every text is looked at
         self._kinds: Dict[str, int] = {}
+        # By kind: values that needed a look and hold nothing to mask (the same route,
+        # query or user agent comes again and again).
+        self._clean: Tuple[Dict[str, None], ...] = tuple({} for _ in range(4))
 
     # -- values -------------------------------------------------------------------------
 
@@ -95,13 +100,22 @@ class SpanRedaction:
         return value
 
     def _string(self, kind: int, value: str) -> str:
+        if kind == _SECRET:
+            return value if value == redaction.REDACTED or not value else redaction.REDACTED
+        known = self._clean[kind]
+        if value in known:
+            return value
         if kind == _TEXT:
-            return self.text(value)
-        if kind == _URL:
-            return self.url(value)
-        if kind == _QUERY:
-            return self.redactor.query(value) if value else value
-        return value if value == redaction.REDACTED or not value else redaction.REDACTED
+            clean = self.text(value)
+        elif kind == _URL:
+            clean = self.url(value)
+        else:
+            clean = self.redactor.query(value) if value else value
+        if clean == value and len(value) <= _MAX_KNOWN_LENGTH:
+            if len(known) >= _MAX_KNOWN_VALUES:
+                known.clear()  # values are the callers' (any query): the memory is bounded
+            known[value] = None
+        return clean
 
     def value(self, key: str, value: Any) -> Any:
         """An attribute's value masked as its name says (strings, and sequences of them)."""
@@ -122,7 +136,7 @@ class SpanRedaction:
         if not attributes:
             return None
         # A plain dict first: iterating the SDK's mapping item by item costs twice as much.
-        items = attributes if attributes.__class__ is dict else dict(attributes)
+        items = attributes if isinstance(attributes, dict) else dict(attributes)
         kinds = self._kinds
         text_suspect = None if self._patterns else _TEXT_SUSPECT
         changed: Optional[Dict[str, Any]] = None
@@ -152,14 +166,15 @@ class SpanRedaction:
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
         """``span`` itself when it holds nothing to mask, else a masked copy."""
-        attributes = self.attributes(span.attributes)
+        attributes = self.attributes(_attribute_dict(span))
         name = span.name
-        clean_name = self.text(name)
+        clean_name = self._string(_TEXT, name) if name else name  # the same names recur
         status = span.status
         description = status.description
         clean_description = self.text(description) if description else description
-        events = self._events(span.events)
-        links = self._links(span.links)
+        # ``events``/``links`` build a tuple on every read: looked at only when there are any.
+        events = self._events(span.events) if _has(span, "_events") else None
+        links = self._links(span.links) if _has(span, "_links") else None
         if (
             attributes is None
             and events is None
@@ -249,6 +264,21 @@ class SpanRedaction:
         clone = copy.copy(data)
         clone.log_record = masked
         return clone
+
+
+def _attribute_dict(span: ReadableSpan) -> Any:
+    """The span's attributes, as the SDK's own dict when it is there to read (no copy: a
+    span with nothing to mask then costs a loop over a dict), else the public mapping."""
+    bounded = getattr(span, "_attributes", None)
+    raw = getattr(bounded, "_dict", None)
+    return raw if isinstance(raw, dict) else span.attributes
+
+
+def _has(span: ReadableSpan, sequence: str) -> bool:
+    """Whether the span has events (``_events``) or links (``_links``); True when the
+    SDK's field is not there to tell (the public property is read then)."""
+    held = getattr(span, sequence, None)
+    return True if held is None else bool(held)
 
 
 def _bounded(masked: Optional[Dict[str, Any]], original: Any, dropped: int) -> Any:
