@@ -21,7 +21,7 @@ backend.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
@@ -235,7 +235,9 @@ class _SwitchingMeter(metrics.Meter):
         """The current configuration's SDK meter, or None."""
         provider = self._owner.current
         if provider is not self._for:
-            self._real = None if provider is None else provider.get_meter(*self._args, **self._kwargs)
+            self._real = (
+                None if provider is None else provider.get_meter(*self._args, **self._kwargs)
+            )
             self._for = provider
         return self._real
 

@@ -5,6 +5,7 @@ Run by test_distro_coexistence.py as ``python worker_distro_mode.py <invocation_
 ``APPLICATIONINSIGHTS_CONNECTION_STRING`` pointing at a local ingestion endpoint. It does,
 in order, what worker 4.34 does with ``PYTHON_ENABLE_OPENTELEMETRY=1``:
 
+0. the worker's protobuf is imported first (its own package folder comes first on the path);
 1. at worker start-up, before the app loads: ``OTEL_EXPERIMENTAL_RESOURCE_DETECTORS``
    defaults to ``azure_functions``, then ``configure_azure_monitor(connection_string=<the
    APPLICATIONINSIGHTS_CONNECTION_STRING app setting>, logger_name=<PYTHON_AZURE_MONITOR_
@@ -16,6 +17,7 @@ in order, what worker 4.34 does with ``PYTHON_ENABLE_OPENTELEMETRY=1``:
    never detached.
 
 It prints one JSON line of what it saw in-process; the envelopes are at the endpoint.
+``argv[2]``, when given, is JSON of more ``configure()`` options.
 """
 
 from __future__ import annotations
@@ -24,14 +26,19 @@ import json
 import logging
 import os
 import sys
-import warnings
+from importlib import metadata
+
+import google.protobuf  # the worker imports its protobuf before anything of the app's
 
 os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = "1"
 os.environ["PYTHON_ENABLE_OPENTELEMETRY"] = "1"
 
 # 1. Worker start-up.
 os.environ.setdefault("OTEL_EXPERIMENTAL_RESOURCE_DETECTORS", "azure_functions")
-from azure.monitor.opentelemetry import configure_azure_monitor  # noqa: E402
+import azure.monitor.opentelemetry
+from azure.monitor.opentelemetry import configure_azure_monitor
+
+DISTRO_FILE = azure.monitor.opentelemetry.__file__
 
 configure_azure_monitor(
     connection_string=os.environ.get("APPLICATIONINSIGHTS_CONNECTION_STRING"),
@@ -47,6 +54,13 @@ from opentelemetry.trace.propagation.tracecontext import (  # noqa: E402
 DISTRO_TRACER_PROVIDER = trace.get_tracer_provider()
 DISTRO_METER_PROVIDER = metrics.get_meter_provider()
 
+
+def span_processors() -> int:
+    return len(DISTRO_TRACER_PROVIDER._active_span_processor._span_processors)  # type: ignore[attr-defined]
+
+
+DISTRO_PROCESSORS = span_processors()
+
 # 2. The app loads.
 import azure.functions as func  # noqa: E402
 from python_worker_extension_framework.testing import (  # noqa: E402
@@ -60,14 +74,11 @@ HOST_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 HOST_SPAN_ID = "00f067aa0ba902b7"
 HOST_TRACEPARENT = f"00-{HOST_TRACE_ID}-{HOST_SPAN_ID}-01"
 
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    OpenTelemetryExtension.configure(
-        invocation_span=sys.argv[1],
-        instrumentations="none",
-        service_name="contoso-orders",
-        **json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}"),
-    )
+OpenTelemetryExtension.configure(
+    invocation_span=sys.argv[1],
+    instrumentations="none",
+    **json.loads(sys.argv[2] if len(sys.argv) > 2 else "{}"),
+)
 tracer = trace.get_tracer("contoso.orders")
 orders = metrics.get_meter("contoso.orders").create_counter("orders_placed")
 log = logging.getLogger("contoso.orders")
@@ -104,12 +115,11 @@ print(
             "status": record.result.status_code,
             "tracer_provider_kept": trace.get_tracer_provider() is DISTRO_TRACER_PROVIDER,
             "meter_provider_kept": metrics.get_meter_provider() is DISTRO_METER_PROVIDER,
-            "distro_tracer_provider": type(DISTRO_TRACER_PROVIDER).__module__,
             "reused": OpenTelemetryExtension.tracer_provider_reused(),
-            "span_processors": len(
-                DISTRO_TRACER_PROVIDER._active_span_processor._span_processors  # type: ignore[attr-defined]
-            ),
-            "warnings": [str(w.message) for w in caught],
+            "span_processors_added": span_processors() - DISTRO_PROCESSORS,
+            "distro": [metadata.version("azure-monitor-opentelemetry"), DISTRO_FILE],
+            "sdk": metadata.version("opentelemetry-sdk"),
+            "protobuf": [google.protobuf.__version__, google.protobuf.__file__],
             "log_ids": [
                 getattr(r, "otelTraceID", None) for r in record.records if r.name == log.name
             ],
