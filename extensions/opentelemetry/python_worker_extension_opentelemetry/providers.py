@@ -229,6 +229,7 @@ class _SwitchingMeter(metrics.Meter):
         self._for: Any = None
         self._real: Any = None
         self._observables: List[Tuple[str, Sequence[Any], Any]] = []
+        self._instruments: Dict[str, _SwitchingInstrument] = {}
 
     @property
     def real(self) -> Any:
@@ -260,17 +261,26 @@ class _SwitchingMeter(metrics.Meter):
             for kind, args, kwargs in observables:
                 self._register(kind, args, kwargs)
 
+    def _synchronous(self, kind: str, args: Sequence[Any], kwargs: Any) -> Any:
+        """One instrument per kind and arguments, however often it is asked for."""
+        key = repr((kind, args, sorted(kwargs.items(), key=str)))
+        with _install_lock:
+            instrument = self._instruments.get(key)
+            if instrument is None:
+                instrument = self._instruments[key] = _SwitchingInstrument(self, kind, args, kwargs)
+        return instrument
+
     def create_counter(self, *args: Any, **kwargs: Any) -> Any:
-        return _SwitchingInstrument(self, "counter", args, kwargs)
+        return self._synchronous("counter", args, kwargs)
 
     def create_up_down_counter(self, *args: Any, **kwargs: Any) -> Any:
-        return _SwitchingInstrument(self, "up_down_counter", args, kwargs)
+        return self._synchronous("up_down_counter", args, kwargs)
 
     def create_histogram(self, *args: Any, **kwargs: Any) -> Any:
-        return _SwitchingInstrument(self, "histogram", args, kwargs)
+        return self._synchronous("histogram", args, kwargs)
 
     def create_gauge(self, *args: Any, **kwargs: Any) -> Any:
-        return _SwitchingInstrument(self, "gauge", args, kwargs)
+        return self._synchronous("gauge", args, kwargs)
 
     def create_observable_counter(self, *args: Any, **kwargs: Any) -> Any:
         return self._observable("observable_counter", args, kwargs)

@@ -106,6 +106,11 @@ def test_metrics_count_invocations_errors_and_durations(
 orders_placed = metrics.get_meter("tests.orders").create_counter("orders.placed", unit="{order}")
 
 
+metrics.get_meter("tests.orders").create_observable_gauge(
+    "orders.queue", callbacks=[lambda options: [metrics.Observation(5, {"queue": "orders"})]]
+)
+
+
 def place(req: func.HttpRequest) -> func.HttpResponse:
     orders_placed.add(1, {"region": req.params.get("region", "west")})
     metrics.get_meter("tests.orders").create_histogram("orders.basket", unit="{item}").record(
@@ -118,7 +123,8 @@ def test_a_users_own_instruments_go_through_the_same_backend(
     extension: type[OpenTelemetryExtension], otlp: OtlpReceiver
 ) -> None:
     configure_otlp(extension, otlp)
-    assert metrics.get_meter_provider() is metrics.get_meter_provider()  # one global
+    installed = metrics.get_meter_provider()
+    assert type(installed).__name__ == "SwitchingMeterProvider"  # set globally, once
     for query in ("region=west&items=2", "region=east&items=3", "region=west&items=4"):
         invoke(
             place,
@@ -131,6 +137,8 @@ def test_a_users_own_instruments_go_through_the_same_backend(
     (basket,) = otlp.metric_points("orders.basket")
     assert basket["count"] == 3 and basket["sum"] == 9
     assert _latest(otlp.metric_points("faas.invocations"), "Place")["value"] == 3
+    configure_otlp(extension, otlp)  # again: the same global provider follows
+    assert metrics.get_meter_provider() is installed
 
 
 def test_a_users_instruments_follow_a_new_configuration(
@@ -152,6 +160,19 @@ def test_a_users_instruments_follow_a_new_configuration(
     points = otlp.metric_points("orders.placed")
     assert {p["value"] for p in points if p["attributes"]["region"] == "west"} == {1}
     assert points[-1] == {"attributes": {"region": "north"}, "value": 1}
+
+
+def test_a_users_observable_instruments_are_observed_by_each_configuration(
+    extension: type[OpenTelemetryExtension], otlp: OtlpReceiver
+) -> None:
+    configure_otlp(extension, otlp)
+    extension.flush(10.0)
+    assert otlp.metric_points("orders.queue")[-1] == {"attributes": {"queue": "orders"}, "value": 5}
+    extension.configure(exporter="none", instrumentations="none")
+    seen = len(otlp.metric_points("orders.queue"))
+    configure_otlp(extension, otlp)
+    extension.flush(10.0)
+    assert len(otlp.metric_points("orders.queue")) > seen  # registered with the new one too
 
 
 def test_log_records_carry_the_invocation_ids(
