@@ -50,6 +50,7 @@ def run_app(
     invocation_span: str,
     *,
     first: Sequence[Path] = (),
+    kind: str = "sync",
     **options: Any,
 ) -> Tuple[Dict[str, Any], str]:
     """Run the app with ``packages`` (after the folders ``first``) ahead of this
@@ -67,6 +68,7 @@ def run_app(
         APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL="true",
         FUNCTIONS_WORKER_RUNTIME="python",  # what the platform sets; the distro reads them
         WEBSITE_SITE_NAME=SITE_NAME,
+        FUNCTION_KIND=kind,
     )
     completed = subprocess.run(
         [sys.executable, str(SCRIPT), invocation_span, json.dumps(options)],
@@ -129,11 +131,13 @@ def check_host_records_the_request(facts: Dict[str, Any], ingestion: IngestionEn
     assert not [m for m in ingestion.envelopes("Message") if "Overriding" in str(m)]
 
 
-@pytest.mark.parametrize("invocation_span", ["auto", "never"])
+@pytest.mark.parametrize(
+    ("invocation_span", "kind"), [("auto", "sync"), ("auto", "async"), ("never", "sync")]
+)
 def test_no_second_request_when_the_host_records_it(
-    distro_packages: Path, ingestion: IngestionEndpoint, invocation_span: str
+    distro_packages: Path, ingestion: IngestionEndpoint, invocation_span: str, kind: str
 ) -> None:
-    facts, stderr = run_app(distro_packages, ingestion, invocation_span)
+    facts, stderr = run_app(distro_packages, ingestion, invocation_span, kind=kind)
     check_one_pipeline(facts, stderr, distro_packages)
     assert facts["distro"][0] == "1.6.3" and facts["sdk"] == "1.27.0"
     check_host_records_the_request(facts, ingestion)
@@ -158,10 +162,11 @@ def test_the_newest_distro_an_app_installs_beside_the_workers_protobuf(
     check_host_records_the_request(facts, ingestion)
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
 def test_always_adds_the_invocation_span_under_the_hosts(
-    distro_packages: Path, ingestion: IngestionEndpoint
+    distro_packages: Path, ingestion: IngestionEndpoint, kind: str
 ) -> None:
-    facts, stderr = run_app(distro_packages, ingestion, "always")
+    facts, stderr = run_app(distro_packages, ingestion, "always", kind=kind)
     check_one_pipeline(facts, stderr, distro_packages)
     (request,) = ingestion.envelopes("Request")
     assert _base(request)["name"] == "POST /api/orders"

@@ -17,7 +17,8 @@ in order, what worker 4.34 does with ``PYTHON_ENABLE_OPENTELEMETRY=1``:
    never detached.
 
 It prints one JSON line of what it saw in-process; the envelopes are at the endpoint.
-``argv[2]``, when given, is JSON of more ``configure()`` options.
+``argv[2]``, when given, is JSON of more ``configure()`` options; ``FUNCTION_KIND=async``
+makes the function a coroutine.
 """
 
 from __future__ import annotations
@@ -94,11 +95,17 @@ def place_order(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("placed", status_code=201)
 
 
-# 3. The worker's per-invocation step, then the extension's chain as the worker runs it.
+async def place_order_async(req: func.HttpRequest) -> func.HttpResponse:
+    return place_order(req)
+
+
+# 3. The worker's per-invocation step, then the extension's chain as the worker runs it:
+# a sync function's in its pool thread, an async one's on its event loop (which starts
+# from the context current here).
 carrier = {"traceparent": HOST_TRACEPARENT, "tracestate": ""}
 otel_context.attach(TraceContextTextMapPropagator().extract(carrier))
 record = invoke(
-    place_order,
+    place_order_async if os.environ.get("FUNCTION_KIND") == "async" else place_order,
     context=make_context("PlaceOrder", trace_parent=HOST_TRACEPARENT),
     req=make_http_request("POST", "https://contoso.net/api/orders"),
     chain="worker",
