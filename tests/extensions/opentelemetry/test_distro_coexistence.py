@@ -5,12 +5,14 @@
 before each invocation's hooks), with the extension configured by the app, in a process
 of its own; the distro sends to a local Application Insights ingestion endpoint.
 
-The distro is installed once per run into a folder of its own, put first on that
-process's path: installed beside the development environment, its
-``azure.monitor.opentelemetry`` package would shadow the exporter-only installs other
-tests make. Its version is the one constraints.txt pins, the newest whose requirements
-resolve beside the OpenTelemetry family pinned there (itself held by the worker's
-protobuf 4.25).
+Two installs, each once per run into a folder of its own put first on that process's
+path (installed beside the development environment, the distro's ``azure.monitor.
+opentelemetry`` package would shadow the exporter-only installs other tests make):
+
+- the version constraints.txt pins, with the OpenTelemetry family pinned there: what pip
+  resolves for an app that has the OTLP exporter too beside the worker's protobuf 4.25;
+- the newest an app's requirements (the distro and this extension) resolve to, imported
+  with the worker's protobuf 4.25 first on the path.
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ def distro_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # setuptools below 81: the 0.48b0 instrumentations it brings import pkg_resources.
     pip_target(target, ["azure-monitor-opentelemetry", "setuptools<81"], "-c", str(CONSTRAINTS))
     return target
+
+
+def pinned(name: str) -> str:
+    """The version constraints.txt pins ``name`` to."""
+    for line in CONSTRAINTS.read_text().splitlines():
+        if line.startswith(f"{name}=="):
+            return line.split("==", 1)[1].strip()
+    raise LookupError(f"constraints.txt pins no {name}")
 
 
 def run_app(
@@ -139,7 +149,8 @@ def test_no_second_request_when_the_host_records_it(
 ) -> None:
     facts, stderr = run_app(distro_packages, ingestion, invocation_span, kind=kind)
     check_one_pipeline(facts, stderr, distro_packages)
-    assert facts["distro"][0] == "1.6.3" and facts["sdk"] == "1.27.0"
+    assert facts["distro"][0] == pinned("azure-monitor-opentelemetry")
+    assert facts["sdk"] == pinned("opentelemetry-sdk")
     check_host_records_the_request(facts, ingestion)
 
 
