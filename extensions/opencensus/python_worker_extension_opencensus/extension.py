@@ -127,8 +127,7 @@ class OpenCensusExtension(WorkerExtension):
     def _on_configure(cls, settings: Settings) -> None:
         plan = Plan.from_settings(settings)
         exporter = build_exporter(plan)
-        if plan.trace_requests:
-            integrations.trace_requests()
+        integrations.trace_requests(plan.trace_requests)
         cls._replace_state(plan, exporter)
 
     @classmethod

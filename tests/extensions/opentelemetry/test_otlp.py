@@ -243,3 +243,28 @@ def test_endpoint_down_fails_no_invocation(
     assert stats["failed"] >= 20 and stats["exported"] == 0
     warnings = [r for r in caplog.records if "failed to export" in r.getMessage()]
     assert len(warnings) <= 1
+
+
+def test_a_caller_that_does_not_sample_gets_no_span_but_is_counted(
+    extension: type[OpenTelemetryExtension], otlp: OtlpReceiver
+) -> None:
+    configure_otlp(extension, otlp)
+    unsampled = INCOMING[:-2] + "00"
+    dropped = invoke(
+        order,
+        context=make_context("Order", trace_parent=unsampled),
+        req=make_http_request("GET", "http://h/api/order?id=1"),
+    )
+    invoke(
+        order,
+        context=make_context("Order", trace_parent=INCOMING),
+        req=make_http_request("GET", "http://h/api/order?id=2"),
+    )
+    extension.flush(10.0)
+    (server,) = [s for s in otlp.spans() if s["kind"] == SERVER]
+    assert server["attributes"]["url.query"] == "id=2"  # only the sampled invocation
+    assert len([s for s in otlp.spans() if s["name"] == "price order"]) == 1
+    assert _latest(otlp.metric_points("faas.invocations"), "Order")["value"] == 2
+    (local,) = [r for r in dropped.records if r.getMessage() == "placing order 1"]
+    assert local.otelTraceID == INCOMING_TRACE_ID  # type: ignore[attr-defined]
+    assert local.otelTraceSampled is False  # type: ignore[attr-defined]
