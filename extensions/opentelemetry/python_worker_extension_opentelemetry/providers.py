@@ -177,44 +177,49 @@ def processor_slot(provider: TracerProvider) -> Optional[SwitchingProcessor]:
 _NOT_SET_METER_PROVIDERS = ("_ProxyMeterProvider", "NoOpMeterProvider")
 
 
+_RECORDING_METHOD = {"counter": "add", "up_down_counter": "add", "histogram": "record"}
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    """What an instrument records into while no configuration takes metrics."""
+
+
 class _SwitchingInstrument:
-    """A synchronous instrument whose calls go to its twin on the current SDK meter."""
+    """A synchronous instrument whose calls go to its twin on the current SDK meter.
+
+    Its first call binds the twin's recording method onto the instance, so the calls that
+    follow cost what the SDK's cost; a new configuration unbinds it (``unbind``).
+    """
 
     def __init__(self, meter: _SwitchingMeter, kind: str, args: Sequence[Any], kwargs: Any):
         self._meter = meter
         self._kind = kind
+        self._method = _RECORDING_METHOD.get(kind, "set")  # gauges set
         self._args = args
         self._kwargs = kwargs
-        self._for: Any = None
-        self._instrument: Any = None
 
-    def _current(self) -> Any:
-        real = self._meter.real
-        if real is not self._for:
-            with _install_lock:
-                if real is not self._for:
-                    self._instrument = (
-                        None
-                        if real is None
-                        else getattr(real, "create_" + self._kind)(*self._args, **self._kwargs)
-                    )
-                    self._for = real
-        return self._instrument
+    def _bind(self) -> Any:
+        with _install_lock:
+            real = self._meter.real
+            if real is None:
+                bound: Any = _ignore
+            else:
+                twin = getattr(real, "create_" + self._kind)(*self._args, **self._kwargs)
+                bound = getattr(twin, self._method)
+            setattr(self, self._method, bound)  # the instance's, ahead of the class's
+        return bound
+
+    def unbind(self) -> None:
+        self.__dict__.pop(self._method, None)
 
     def add(self, amount: Any, *args: Any, **kwargs: Any) -> None:
-        instrument = self._current()
-        if instrument is not None:
-            instrument.add(amount, *args, **kwargs)
+        self._bind()(amount, *args, **kwargs)
 
     def record(self, amount: Any, *args: Any, **kwargs: Any) -> None:
-        instrument = self._current()
-        if instrument is not None:
-            instrument.record(amount, *args, **kwargs)
+        self._bind()(amount, *args, **kwargs)
 
     def set(self, amount: Any, *args: Any, **kwargs: Any) -> None:
-        instrument = self._current()
-        if instrument is not None:
-            instrument.set(amount, *args, **kwargs)
+        self._bind()(amount, *args, **kwargs)
 
 
 class _SwitchingMeter(metrics.Meter):
@@ -249,16 +254,18 @@ class _SwitchingMeter(metrics.Meter):
         return getattr(real, "create_" + kind)(*args, **kwargs)
 
     def _observable(self, kind: str, args: Sequence[Any], kwargs: Any) -> Any:
-        with _install_lock:
+        with _install_lock:  # so a new configuration registers it exactly once
             self._observables.append((kind, args, kwargs))
-        return self._register(kind, args, kwargs)
+            return self._register(kind, args, kwargs)
 
     def switched(self) -> None:
-        """Register the observable instruments with the configuration now current."""
-        with _install_lock:
-            observables = list(self._observables)
+        """Follow the configuration now current (called with the install lock held): the
+        synchronous instruments rebind on their next call, the observable ones are
+        registered with it."""
+        for instrument in self._instruments.values():
+            instrument.unbind()
         if self.real is not None:
-            for kind, args, kwargs in observables:
+            for kind, args, kwargs in self._observables:
                 self._register(kind, args, kwargs)
 
     def _synchronous(self, kind: str, args: Sequence[Any], kwargs: Any) -> Any:
@@ -311,13 +318,12 @@ class SwitchingMeterProvider(metrics.MeterProvider):
 
     @current.setter
     def current(self, provider: Any) -> None:
-        if provider is self._current:
-            return
-        self._current = provider
         with _install_lock:
-            meters = list(self._meters.values())
-        for meter in meters:
-            meter.switched()
+            if provider is self._current:
+                return
+            self._current = provider
+            for meter in self._meters.values():
+                meter.switched()
 
     def get_meter(
         self,
