@@ -174,7 +174,12 @@ class HostApp:
                 log.debug("Traceback of that error", exc_info=True)
                 with contextlib.suppress(Exception):  # the response may have started
                     await _answer(send, 500, b"", _CLOSE)
-        # websockets are not served: uvicorn answers them with 403
+        elif scope["type"] == "websocket":
+            # Functions are not websocket endpoints: refuse before accepting, which both of
+            # uvicorn's websocket libraries answer with 403 (returning without a word would
+            # be a 500 under wsproto).
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
