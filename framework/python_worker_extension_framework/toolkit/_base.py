@@ -226,12 +226,14 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
+        # Every extension pays this on every invocation, so the common case (runs for
+        # every function, settings resolved) reads one class attribute instead of calling
+        # ``applies_to``.
         try:
-            if not cls.applies_to(context.function_name):
-                return
-            invocation = Invocation(logger, context, func_args if func_args is not None else {})
-            state.put(context, cls._state_key, invocation)
-            cls._on_pre_invocation(invocation)
+            if cls._everywhere or cls.applies_to(context.function_name):
+                invocation = Invocation(logger, context, func_args if func_args is not None else {})
+                state.put(context, cls._state_key, invocation)
+                cls._on_pre_invocation(invocation)
         finally:
             cls._after_pre_invocation(context)
 
@@ -256,7 +258,9 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        invocation = cls._take_invocation(logger, context, func_args)
+        invocation: Optional[Invocation] = state.pop(context, cls._state_key)
+        if invocation is None:
+            invocation = cls._take_invocation(logger, context, func_args)
         if invocation is not None:
             cls._on_post_invocation(invocation, func_ret)
 
