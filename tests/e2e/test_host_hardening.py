@@ -210,6 +210,24 @@ def test_a_chunked_protocol_error_after_a_405_prints_no_traceback(host: RunningH
     assert "Traceback" not in host.output
 
 
+def test_a_websocket_upgrade_is_refused_and_runs_nothing(host: RunningHost) -> None:
+    """The websocket library is imported at the first upgrade, not at start-up; the upgrade
+    still goes to it and is refused with 403, never reaching a function as a plain GET
+    would, and the host serves on."""
+    runs_before = _count(host, "Executing 'Functions.hello'")
+    for _ in range(2):
+        answer = _raw(
+            host,
+            b"GET /api/hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+            b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        )
+        assert answer.split(b" ", 2)[1] == b"403", answer
+    assert httpx.get(host.url("api/hello")).text == "hello"
+    assert _settled_count(host, "Executing 'Functions.hello'") == runs_before + 1
+    assert "Traceback" not in host.output
+
+
 def test_slow_headers_are_timed_out(host: RunningHost) -> None:
     """30 clients send their headers a byte at a time; the host closes every one of them
     (408) long before they would finish (--header-timeout 1 here), and still serves."""

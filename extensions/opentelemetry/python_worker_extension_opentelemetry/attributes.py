@@ -83,8 +83,9 @@ def span_kind(faas_trigger: str) -> SpanKind:
 
 
 def _path_and_query(url: str) -> Tuple[str, str]:
-    head = url.split("#", 1)[0]
-    base, _, query = head.partition("?")
+    if "#" in url:
+        url = url.split("#", 1)[0]
+    base, _, query = url.partition("?")
     scheme_end = base.find("://")
     if scheme_end >= 0:
         slash = base.find("/", scheme_end + 3)
@@ -92,41 +93,57 @@ def _path_and_query(url: str) -> Tuple[str, str]:
     return base or "/", query
 
 
-def http_attributes(
-    request: Any, redactor: redaction.Redactor, record_headers: Tuple[str, ...] = ()
-) -> Tuple[str, Dict[str, Any]]:
-    """``(span name, attributes)`` of an HTTP trigger: ``{method} {route}`` and the current
-    HTTP semantic-convention attributes, the query and any recorded headers redacted."""
-    url = str(getattr(request, "url", "") or "")
-    method = str(getattr(request, "method", "") or "").upper() or "_OTHER"
+def add_http_attributes(
+    attributes: Dict[str, Any],
+    request: Any,
+    redactor: redaction.Redactor,
+    record_headers: Tuple[str, ...] = (),
+) -> str:
+    """Add the current HTTP semantic-convention attributes of an HTTP trigger to
+    ``attributes`` (the query and any recorded headers redacted); return the span name,
+    ``{method} {route}``. Filled in place: the invocation span's one attribute dict."""
+    url = getattr(request, "url", None)
+    url = url if isinstance(url, str) else str(url or "")
+    method = getattr(request, "method", None)
+    method = method.upper() if isinstance(method, str) else str(method or "").upper()
     if method not in _KNOWN_METHODS:
         method = "_OTHER"
     route_params: Mapping[str, Any] = getattr(request, "route_params", None) or {}
     path, query = _path_and_query(url)
-    # A secret-named route value (``/keys/{apiKey}``) never reaches the span as a path.
-    for name, value in route_params.items():
-        if value and redactor.is_secret_name(str(name)):
-            path = http.replace_path_segments(path, str(value), redaction.REDACTED)
-    route = http.route_template(path, route_params) if route_params else path
-    attributes: Dict[str, Any] = {
-        HTTP_REQUEST_METHOD: method,
-        URL_PATH: path,
-        HTTP_ROUTE: route,
-    }
-    if query:
+    route = path
+    if route_params:
+        # A secret-named route value (``/keys/{apiKey}``) never reaches the span as a path.
+        for name, value in route_params.items():
+            if value and redactor.is_secret_name(str(name)):
+                path = http.replace_path_segments(path, str(value), redaction.REDACTED)
+        route = http.route_template(path, route_params)
+    attributes[HTTP_REQUEST_METHOD] = method
+    attributes[URL_PATH] = path
+    attributes[HTTP_ROUTE] = route
+    if query:  # no query, no redaction
         attributes[URL_QUERY] = redactor.query(query)
     headers: Mapping[str, str] = getattr(request, "headers", None) or {}
-    agent = headers.get("user-agent")
-    if agent:
-        attributes[USER_AGENT] = agent
-    forwarded = headers.get("x-forwarded-for")
-    if forwarded:
-        attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
-    if record_headers:
-        present = {name: headers[name] for name in record_headers if name in headers}
-        for name, value in redactor.headers(present).items():
-            attributes[HEADER_PREFIX + name.lower()] = str(value)
-    return f"{method if method != '_OTHER' else 'HTTP'} {route}", attributes
+    if headers:
+        agent = headers.get("user-agent")
+        if agent:
+            attributes[USER_AGENT] = agent
+        forwarded = headers.get("x-forwarded-for")
+        if forwarded:
+            attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
+        if record_headers:
+            present = {name: headers[name] for name in record_headers if name in headers}
+            for name, value in redactor.headers(present).items():
+                attributes[HEADER_PREFIX + name.lower()] = str(value)
+    return f"{method if method != '_OTHER' else 'HTTP'} {route}"
+
+
+def http_attributes(
+    request: Any, redactor: redaction.Redactor, record_headers: Tuple[str, ...] = ()
+) -> Tuple[str, Dict[str, Any]]:
+    """``(span name, attributes)`` of an HTTP trigger (``add_http_attributes`` into a new dict)."""
+    attributes: Dict[str, Any] = {}
+    name = add_http_attributes(attributes, request, redactor, record_headers)
+    return name, attributes
 
 
 def exception_attributes(exception: BaseException, redactor: redaction.Redactor) -> Dict[str, str]:

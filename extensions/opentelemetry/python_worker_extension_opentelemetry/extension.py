@@ -3,9 +3,10 @@ every invocation, continuing the host's trace.
 
 Per invocation, on the thread (or event-loop task) that runs it:
 
-- pre hook: extract the host's ``traceparent``/``tracestate`` with OpenTelemetry's W3C
-  propagator, start the invocation span as its child (when the plan records one) and
-  attach that context, so user spans and instrumented outgoing calls are its children;
+- pre hook: read the host's ``traceparent``/``tracestate`` (the W3C propagator's
+  decisions, ``propagation``), start the invocation span as its child (when the plan
+  records one; every attribute known then passed at the start) and attach that context,
+  so user spans and instrumented outgoing calls are its children;
   (a context left current by an earlier invocation that raised under the real worker,
   which runs no post hook then, is dropped first, so it never leaks into this one);
 - post hook: the HTTP status (5xx is an error), retry facts, end the span, count the
@@ -20,11 +21,10 @@ from __future__ import annotations
 
 import time
 import weakref
-from typing import Any, ClassVar, Dict, Optional, Set
+from typing import Any, ClassVar, Dict, Optional, Tuple
 
 from opentelemetry import context as otel_context
 from opentelemetry.trace import Span, Status, StatusCode, set_span_in_context
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
@@ -35,42 +35,20 @@ from python_worker_extension_framework.toolkit import (
 from python_worker_extension_framework.toolkit.facts import retry_facts
 
 from . import attributes as names
-from . import integrations, providers
+from . import integrations, propagation, providers
 from .exporters import LOGGER_NAME, FailureLog
 from .options import OPTIONS, Plan
 from .telemetry import Telemetry
 
 CLOSE_TIMEOUT_SECONDS = 2.0  # when configure() or reset() replaces a configuration
 DEFAULT_FLUSH_SECONDS = 5.0
-_PROPAGATOR = TraceContextTextMapPropagator()
-_TOKEN = "token"
-_SPAN = "span"
-_START = "start"
-_KEY = "key"
-_COLD = "cold"
-_HTTP = "http"
-_TELEMETRY = "telemetry"
-_SAFETY_NET = "safety_net"
+_RUNNING = "running"
 # Marks the contexts we attach: one still current when a pre hook starts was left by an
 # invocation whose post hook never ran (the real worker runs none when a function raises).
 _MARK = otel_context.create_key("python_worker_extension_opentelemetry.invocation")
+_EMPTY = otel_context.Context()
+_MARKED = otel_context.set_value(_MARK, True, _EMPTY)  # contexts are immutable: built once
 _ABANDONED = "the function raised; the worker ran no post hook (no exception details)"
-
-
-def _carrier(context: Any) -> Dict[str, str]:
-    trace_context = getattr(context, "trace_context", None)
-    carrier: Dict[str, str] = {}
-    parent = getattr(trace_context, "trace_parent", None) or getattr(
-        trace_context, "Traceparent", None
-    )
-    if parent:
-        carrier["traceparent"] = parent
-        state = getattr(trace_context, "trace_state", None) or getattr(
-            trace_context, "Tracestate", None
-        )
-        if state:
-            carrier["tracestate"] = state
-    return carrier
 
 
 class OpenTelemetryExtension(WorkerExtension):
@@ -95,8 +73,9 @@ class OpenTelemetryExtension(WorkerExtension):
     _cold: ClassVar[bool] = True
     _failures: ClassVar[FailureLog] = FailureLog()
     _instrumented: ClassVar[Dict[str, str]] = {}
-    # Weak references to the contexts of invocations whose span is not ended yet.
-    _pending: ClassVar[Set[Any]] = set()
+    # Weak references to the contexts of invocations whose span is not ended yet, each
+    # with that invocation's state (for ending the span when the worker drops the context).
+    _pending: ClassVar[Dict[Any, _Running]] = {}
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -126,7 +105,7 @@ class OpenTelemetryExtension(WorkerExtension):
         cls._cold = True
         cls._failures = FailureLog()
         cls._instrumented = {}
-        cls._pending = set()
+        cls._pending = {}
         integrations.uninstrument()
         if previous is not None:
             previous.deactivate(CLOSE_TIMEOUT_SECONDS)
@@ -154,8 +133,9 @@ class OpenTelemetryExtension(WorkerExtension):
 
     @classmethod
     def instrumentations(cls) -> Dict[str, str]:
-        """What happened to each named instrumentation (``instrumented``, ``not installed``...)."""
-        return dict(cls._instrumented)
+        """What happened to each named instrumentation (``instrumented``, ``not installed``...);
+        one whose library was imported after ``configure()`` shows how that went."""
+        return {**cls._instrumented, **integrations.late_outcomes()}
 
     @classmethod
     def tracer_provider_reused(cls) -> bool:
@@ -175,70 +155,107 @@ class OpenTelemetryExtension(WorkerExtension):
         if cold:
             cls._cold = False
         context = invocation.context
-        parent = _PROPAGATOR.extract(_carrier(context), context=otel_context.Context())
+        traceparent, tracestate = propagation.headers(context)
+        remote = propagation.remote_parent(traceparent, tracestate)
         trigger, value = names.find_trigger(invocation.func_args)
         function_name = invocation.function_name
-        data = invocation.data
-        data[_TELEMETRY] = telemetry
-        data[_START] = start
-        data[_COLD] = cold
-        data[_KEY] = (function_name, trigger)
-        current = parent
+        running = _Running(telemetry, start, cold, (function_name, trigger))
+        invocation.data[_RUNNING] = running
+        current: Optional[Span] = remote
         if telemetry.plan.invocation_span:
-            span_name = function_name
-            attributes: Dict[str, Any] = {
-                names.FAAS_TRIGGER: trigger,
-                names.FAAS_INVOCATION_ID: invocation.invocation_id,
-                names.FAAS_NAME: function_name,
-                names.FAAS_COLDSTART: cold,
-            }
+            parent = _EMPTY if remote is None else set_span_in_context(remote, _EMPTY)
             is_http = trigger == "http" and value is not None
-            if is_http:
-                span_name, http_attributes = names.http_attributes(
-                    value, cls._redactor, telemetry.plan.record_headers
+            if (
+                remote is not None
+                and not remote.get_span_context().trace_flags.sampled
+                and telemetry.sdk_provider is not None
+            ):
+                # Our own sampler follows the caller's "not sampled": the span will not
+                # record, so nothing is computed for it.
+                span = telemetry.tracer.start_span(
+                    function_name, context=parent, kind=names.span_kind(trigger)
                 )
-                attributes.update(http_attributes)
-            span = telemetry.tracer.start_span(
-                span_name,
-                context=parent,
-                kind=names.span_kind(trigger),
-                attributes=attributes,
-                start_time=start,
-            )
-            current = set_span_in_context(span, parent)
-            data[_SPAN] = span
-            data[_HTTP] = is_http
+            else:
+                span = cls._start_span(
+                    invocation, telemetry, parent, trigger, value if is_http else None, running
+                )
+            current = running.span = span
+            running.is_http = is_http
             if span.is_recording():
-                data[_SAFETY_NET] = cls._safety_net(context, telemetry, span, is_http)
+                running.safety_net = cls._safety_net(context, running)
         if otel_context.get_value(_MARK) is not None:
             otel_context.attach(otel_context.Context())  # drop what a raising invocation left
-        data[_TOKEN] = otel_context.attach(otel_context.set_value(_MARK, True, current))
+        running.token = otel_context.attach(
+            _MARKED if current is None else set_span_in_context(current, _MARKED)
+        )
+
+    @classmethod
+    def _start_span(
+        cls,
+        invocation: Invocation,
+        telemetry: Telemetry,
+        parent: otel_context.Context,
+        trigger: str,
+        request: Any,
+        running: _Running,
+    ) -> Span:
+        """The invocation span, every attribute known at the start passed to ``start_span``
+        (the SDK copies them once; a ``set_attribute`` each would take the span's lock)."""
+        function_name = running.key[0]
+        attributes: Dict[str, Any] = {
+            names.FAAS_TRIGGER: trigger,
+            names.FAAS_INVOCATION_ID: invocation.invocation_id,
+            names.FAAS_NAME: function_name,
+            names.FAAS_COLDSTART: running.cold,
+        }
+        span_name = function_name
+        if request is not None:
+            span_name = names.add_http_attributes(
+                attributes, request, cls._redactor, telemetry.plan.record_headers
+            )
+        return telemetry.tracer.start_span(
+            span_name,
+            context=parent,
+            kind=names.span_kind(trigger),
+            attributes=attributes,
+            start_time=running.start,
+        )
 
     @classmethod
     def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
-        data = invocation.data
+        running: Optional[_Running] = invocation.data.get(_RUNNING)
+        if running is None:
+            return
         try:
-            span: Optional[Span] = data.get(_SPAN)
+            span = running.span
             failed = False
-            if span is not None and data[_HTTP]:
+            if span is not None and running.is_http:
                 status = http.response_status(result, invocation.func_args)
                 if status is not None:
-                    span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, status)
                     if status >= 500:
                         failed = True
-                        span.set_attribute(names.ERROR_TYPE, str(status))
+                        span.set_attributes(
+                            {
+                                names.HTTP_RESPONSE_STATUS_CODE: status,
+                                names.ERROR_TYPE: str(status),
+                            }
+                        )
                         span.set_status(Status(StatusCode.ERROR))
-            cls._finish(invocation, span, failed)
+                    else:
+                        span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, status)
+            cls._finish(invocation, running, failed)
         finally:
-            cls._detach(data)
+            cls._detach(running)
 
     @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
-        data = invocation.data
+        running: Optional[_Running] = invocation.data.get(_RUNNING)
+        if running is None:
+            return
         try:
-            span: Optional[Span] = data.get(_SPAN)
+            span = running.span
             if span is not None and span.is_recording():
-                if data[_HTTP]:
+                if running.is_http:
                     span.set_attribute(
                         names.HTTP_RESPONSE_STATUS_CODE, 500
                     )  # what the worker answers
@@ -251,70 +268,81 @@ class OpenTelemetryExtension(WorkerExtension):
                         f"{details[names.EXCEPTION_TYPE]}: {details[names.EXCEPTION_MESSAGE]}",
                     )
                 )
-            cls._finish(invocation, span, True)
+            cls._finish(invocation, running, True)
         finally:
-            cls._detach(data)
+            cls._detach(running)
 
     # -- helpers ----------------------------------------------------------------------------
 
     @classmethod
-    def _finish(cls, invocation: Invocation, span: Optional[Span], failed: bool) -> None:
-        data = invocation.data
-        telemetry: Optional[Telemetry] = data.get(_TELEMETRY)
-        if telemetry is None:
-            return
+    def _finish(cls, invocation: Invocation, running: _Running, failed: bool) -> None:
         end = time.time_ns()
+        span = running.span
         if span is not None:
-            net = data.get(_SAFETY_NET)
-            if net is not None:
-                cls._pending.discard(net)
+            if running.safety_net is not None:
+                cls._pending.pop(running.safety_net, None)
             facts = retry_facts(invocation.context)
-            attempt = getattr(facts, "attempt", None)
-            if isinstance(attempt, int):
-                span.set_attribute(names.FAAS_RETRY_ATTEMPT, attempt)
-                maximum = getattr(facts, "max_retry_count", None)
-                if isinstance(maximum, int):
-                    span.set_attribute(names.FAAS_RETRY_MAX, maximum)
+            if facts is not None:
+                attempt = getattr(facts, "attempt", None)
+                if isinstance(attempt, int):
+                    span.set_attribute(names.FAAS_RETRY_ATTEMPT, attempt)
+                    maximum = getattr(facts, "max_retry_count", None)
+                    if isinstance(maximum, int):
+                        span.set_attribute(names.FAAS_RETRY_MAX, maximum)
             span.end(end_time=end)
-        telemetry.record(data[_KEY], (end - data[_START]) / 1e9, failed, data[_COLD])
+        running.telemetry.record(running.key, (end - running.start) / 1e9, failed, running.cold)
 
     @staticmethod
-    def _detach(data: Dict[str, Any]) -> None:
-        token = data.pop(_TOKEN, None)
+    def _detach(running: _Running) -> None:
+        token, running.token = running.token, None
         if token is not None:
             otel_context.detach(token)
 
     @classmethod
-    def _safety_net(cls, context: Any, telemetry: Telemetry, span: Span, is_http: bool) -> Any:
+    def _safety_net(cls, context: Any, running: _Running) -> Any:
         """A weak reference to the context whose callback ends the span as failed when the
         worker drops the invocation without a post or error hook (the function raised).
 
-        The callback holds the span and the pipeline, never the context.
+        What the callback needs waits in ``_pending`` under the reference, never the
+        context itself; one callback serves every invocation.
         """
-        started = time.time_ns()
-        attributes_of_span = getattr(span, "attributes", None) or {}
-        key = (
-            str(attributes_of_span.get(names.FAAS_NAME, "")),
-            str(attributes_of_span.get(names.FAAS_TRIGGER, names.OTHER_TRIGGER)),
-        )
-
-        def abandoned(reference: Any) -> None:
-            if reference not in cls._pending:
-                return
-            cls._pending.discard(reference)
-            try:
-                if is_http:
-                    span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, 500)
-                span.set_status(Status(StatusCode.ERROR, _ABANDONED))
-                end = time.time_ns()
-                span.end(end_time=end)
-                telemetry.record(key, (end - started) / 1e9, True, False)
-            except Exception:  # runs inside garbage collection: never raise
-                cls.log.debug("Ending an abandoned invocation span failed", exc_info=True)
-
         try:
-            reference = weakref.ref(context, abandoned)
+            reference = weakref.ref(context, cls._abandoned)
         except TypeError:  # a context that cannot be weakly referenced: no safety net
             return None
-        cls._pending.add(reference)
+        cls._pending[reference] = running
         return reference
+
+    @classmethod
+    def _abandoned(cls, reference: Any) -> None:
+        running = cls._pending.pop(reference, None)
+        if running is None or running.span is None:
+            return
+        span = running.span
+        running.span = None
+        try:
+            if running.is_http:
+                span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, 500)
+            span.set_status(Status(StatusCode.ERROR, _ABANDONED))
+            end = time.time_ns()
+            span.end(end_time=end)
+            running.telemetry.record(running.key, (end - running.start) / 1e9, True, False)
+        except Exception:  # runs inside garbage collection: never raise
+            cls.log.debug("Ending an abandoned invocation span failed", exc_info=True)
+
+
+class _Running:
+    """One invocation's state between its hooks, kept in ``Invocation.data``: the
+    configuration it started under, its span and the context token to detach."""
+
+    __slots__ = ("cold", "is_http", "key", "safety_net", "span", "start", "telemetry", "token")
+
+    def __init__(self, telemetry: Telemetry, start: int, cold: bool, key: Tuple[str, str]) -> None:
+        self.telemetry = telemetry
+        self.start = start
+        self.cold = cold
+        self.key = key
+        self.span: Optional[Span] = None
+        self.is_http = False
+        self.safety_net: Any = None
+        self.token: Any = None

@@ -61,7 +61,7 @@ def _delete(context: Any, name: str) -> None:
 
 def put(context: Any, owner: str, value: Any) -> None:
     """Keep ``value`` for ``owner`` (an extension's name) on this invocation."""
-    try:  # noqa: SIM105 (``_set``'s body inlined: every extension's pre hook comes here)
+    try:  # noqa: SIM105 (_set inlined: this runs for every extension on every invocation)
         setattr(context, STATE + owner, value)
     except AttributeError:
         pass

@@ -229,7 +229,7 @@ def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
     from .guard import RequestGuard
     from .protocol import protocol_class
     from .runtime import FunctionHost
-    from .server import StoppingServer
+    from .server import StoppingServer, lazy_websocket_protocol
 
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -283,6 +283,7 @@ def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
     config = uvicorn.Config(
         dashboard.wrap(app) if dashboard is not None else app,
         http=protocol_class(args.header_timeout),
+        ws=cast(Any, lazy_websocket_protocol() or "none"),  # uvicorn calls a class or factory
         lifespan="on",
         log_config=None,  # uvicorn's records go to the console handler and its filters
         log_level="warning",

@@ -1,9 +1,11 @@
-"""uvicorn's server, with the exit deadline started by the first stop signal."""
+"""uvicorn's server, with the exit deadline started by the first stop signal, and the
+websocket protocol imported only when a client asks for an upgrade."""
 
 from __future__ import annotations
 
+import importlib.util
 from types import FrameType
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import uvicorn
 
@@ -23,4 +25,25 @@ class StoppingServer(uvicorn.Server):
         super().handle_exit(sig, frame)
 
 
-__all__ = ["StoppingServer"]
+def lazy_websocket_protocol() -> Optional[Callable[..., Any]]:
+    """What to give ``uvicorn.Config(ws=...)``: uvicorn's ``ws="auto"`` choice (websockets,
+    else wsproto), imported at the first upgrade request rather than at start-up.
+
+    The host serves no websockets (the app answers an upgrade with 403), yet ``"auto"``
+    imports a websocket library at start-up, some 8 ms of every ``funcext start``. With no
+    library installed this is None, as ``"auto"`` would be: upgrades are then not attempted.
+    """
+    if not any(importlib.util.find_spec(name) for name in ("websockets", "wsproto")):
+        return None
+
+    def websocket_protocol(**kwargs: Any) -> Any:
+        from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+        if AutoWebSocketsProtocol is None:  # found above, yet it does not import
+            raise RuntimeError("no websocket library could be imported")
+        return AutoWebSocketsProtocol(**kwargs)
+
+    return websocket_protocol
+
+
+__all__ = ["StoppingServer", "lazy_websocket_protocol"]

@@ -7,13 +7,24 @@ imported there, never into the caller) and returns a ``CheckReport``; the pytest
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
-from .report import ERROR, WARNING, CheckReport, Problem
+if TYPE_CHECKING:
+    from .report import ERROR, WARNING, CheckReport, Problem
+
+# ``funcext start`` imports this package for the ``check`` command line only: the report
+# module (and what running a check needs) loads when a check runs or its names are used.
+_REPORT_NAMES = ("ERROR", "WARNING", "CheckReport", "Problem")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REPORT_NAMES:
+        from . import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class CheckRunError(RuntimeError):
@@ -32,6 +43,11 @@ def check_app(
     ``python_version`` is the Azure Python to check for (``"3.11"``); ``interpreter`` runs the
     check (this one by default, which must have the app's requirements installed).
     """
+    import json
+    import subprocess
+
+    from .report import CheckReport
+
     command = [
         interpreter or sys.executable,
         "-m",

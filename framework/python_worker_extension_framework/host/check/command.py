@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .python_version import PythonVersionError
-
 
 def add_check_command(commands: Any) -> None:
     """Register ``check`` on the ``funcext`` sub-command parser."""
@@ -33,7 +31,8 @@ def add_check_command(commands: Any) -> None:
 
 
 def run_check_command(args: argparse.Namespace) -> int:
-    from .engine import run_check
+    from .engine import run_check  # the check's modules load only when it runs
+    from .python_version import PythonVersionError
 
     app_dir = Path(args.script_root or args.app_dir)
     try:

@@ -1,0 +1,201 @@
+"""What a cold start imports: each case runs in a fresh interpreter and lists ``sys.modules``.
+
+An extension runs inside the real worker, which never needs the local host (uvicorn, h11,
+the dashboard) nor the pytest harness; an exporter or an instrumentation the app did not
+choose must not be imported at ``configure()``; the local host's rarely used commands load
+only when asked for. Each of these imports costs every cold start milliseconds, and a
+stray top-level import brings them back without failing any other test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Dict, List, Set
+
+import pytest
+
+_CONNECTION_STRING = (
+    "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/"
+)
+
+# Loaded only by `funcext start` / `funcext check`, the pytest harness or the dashboard.
+HOST_ONLY = [
+    "uvicorn",
+    "h11",
+    "python_worker_extension_framework.host",
+    "python_worker_extension_framework.testing",
+]
+
+
+def modules_after(code: str, env: Dict[str, str] | None = None) -> Set[str]:
+    """The names in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(
+            os.environ,
+            PYTHON_ENABLE_WORKER_EXTENSIONS="1",
+            APPLICATIONINSIGHTS_CONNECTION_STRING=_CONNECTION_STRING,
+            **(env or {}),
+        ),
+    )
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def loaded(modules: Set[str], packages: List[str]) -> List[str]:
+    """The modules of ``packages`` (each a package or module name) found in ``modules``."""
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in packages))
+
+
+EXTENSIONS = {
+    "framework": "import python_worker_extension_framework",
+    "toolkit": "import python_worker_extension_framework.toolkit",
+    "timer": "from python_worker_extension_timer import TimerExtension as E; E.configure()",
+    "request logging": (
+        "from python_worker_extension_request_logging import RequestLoggingExtension as E;"
+        " E.configure()"
+    ),
+    "retry context": (
+        "from python_worker_extension_retry_context import RetryContextExtension as E;"
+        " E.configure()"
+    ),
+    "opencensus": (
+        "from python_worker_extension_opencensus import OpenCensusExtension as E;"
+        " E.configure(exporter='none')"
+    ),
+    "opentelemetry": (
+        "from python_worker_extension_opentelemetry import OpenTelemetryExtension as E;"
+        " E.configure(exporter='none')"
+    ),
+}
+
+
+@pytest.mark.parametrize("code", EXTENSIONS.values(), ids=list(EXTENSIONS))
+def test_the_framework_and_extensions_never_load_the_local_host(code: str) -> None:
+    assert loaded(modules_after(code), HOST_ONLY) == []
+
+
+def test_opencensus_without_azure_exporter_loads_neither_it_nor_requests() -> None:
+    modules = modules_after(EXTENSIONS["opencensus"])
+    assert loaded(modules, ["opencensus.ext.azure.trace_exporter", "requests", "urllib3"]) == []
+
+
+def test_opencensus_traces_requests_imported_after_configure() -> None:
+    """The integration waits for the app's ``import requests``, then wraps it as before."""
+    code = (
+        f"{EXTENSIONS['opencensus']}\n"
+        "import sys\n"
+        "assert 'requests' not in sys.modules\n"
+        "import requests\n"
+        "from opencensus.ext.requests import trace\n"
+        "def wrappers():\n"
+        "    f, n = vars(requests.Session)['request'], 0\n"
+        "    while f is not None:\n"
+        "        n += getattr(f, '_self_wrapper', None) is trace.wrap_session_request\n"
+        "        f = getattr(f, '__wrapped__', None)\n"
+        "    return n\n"
+        "assert wrappers() == 1, wrappers()\n"
+        "E.reset(); E.configure(exporter='none')\n"  # a second configure: no second wrapper
+        "assert wrappers() == 1, wrappers()\n"
+    )
+    assert "opencensus.ext.requests.trace" in modules_after(code)
+
+
+def test_opencensus_trace_requests_false_leaves_a_later_requests_unwrapped() -> None:
+    code = (
+        f"{EXTENSIONS['opencensus']}\n"  # asks for the integration: it waits for the import
+        "E.reset(); E.configure(exporter='none', trace_requests=False)\n"
+        "import requests\n"
+        "assert not hasattr(requests.Session.request, '_self_wrapper')\n"
+    )
+    assert "opencensus.ext.requests" not in modules_after(code)
+
+
+CLIENTS = ["requests", "httpx", "aiohttp", "urllib3", "azure.core"]
+
+
+def test_opentelemetry_exporter_none_loads_no_exporter_and_no_client_library() -> None:
+    modules = modules_after(
+        f"{EXTENSIONS['opentelemetry']}\n"
+        "assert set(E.instrumentations().values()) == {'instrumented'}, E.instrumentations()"
+    )
+    assert loaded(modules, ["opentelemetry.exporter", "azure.monitor"]) == []
+    assert loaded(modules, [*CLIENTS, "opentelemetry.instrumentation", "pkg_resources"]) == []
+
+
+def test_opentelemetry_instruments_a_client_when_the_app_imports_it() -> None:
+    modules_after(
+        f"{EXTENSIONS['opentelemetry']}\n"
+        "import requests, httpx, azure.core.settings\n"
+        "from opentelemetry.instrumentation.requests import RequestsInstrumentor\n"
+        "from opentelemetry.instrumentation.urllib3 import URLLib3Instrumentor\n"
+        "from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor\n"
+        "for kind in (RequestsInstrumentor, URLLib3Instrumentor, HTTPXClientInstrumentor):\n"
+        "    assert kind().is_instrumented_by_opentelemetry, kind\n"
+        "assert azure.core.settings.settings.tracing_implementation() is not None\n"
+        "E.configure(exporter='none')\n"  # again: nothing is wrapped twice
+        "assert set(E.instrumentations().values()) == {'already instrumented'}\n"
+    )
+
+
+def test_opentelemetry_reset_cancels_an_instrumentation_waiting_for_its_import() -> None:
+    modules = modules_after(f"{EXTENSIONS['opentelemetry']}\nE.reset()\nimport httpx\n")
+    assert "httpx" in modules
+    assert "opentelemetry.instrumentation.httpx" not in modules
+
+
+def test_opentelemetry_reports_an_instrumentation_that_fails_on_import() -> None:
+    modules_after(
+        "from python_worker_extension_opentelemetry import integrations\n"
+        "module, _, package = integrations.INSTRUMENTORS['httpx']\n"
+        "integrations.INSTRUMENTORS['httpx'] = (module, 'NoSuchInstrumentor', package)\n"
+        f"{EXTENSIONS['opentelemetry']}\n"
+        "assert E.instrumentations()['httpx'] == 'instrumented'\n"
+        "import httpx\n"
+        "outcome = E.instrumentations()['httpx']\n"
+        "assert outcome.startswith('failed: AttributeError'), outcome\n"
+    )
+
+
+def test_the_host_command_line_loads_check_and_versions_only_when_asked() -> None:
+    modules = modules_after(
+        "from python_worker_extension_framework.host.cli import build_parser\n"
+        "build_parser().parse_args(['start', '.'])"
+    )
+    assert "python_worker_extension_framework.host.cli" in modules
+    assert (
+        loaded(
+            modules,
+            [
+                "python_worker_extension_framework.host.check.engine",
+                "python_worker_extension_framework.host.check.report",
+                "python_worker_extension_framework.host.check.python_version",
+                "python_worker_extension_framework.host.versions",
+                "python_worker_extension_framework.host.dashboard",
+                "importlib.metadata",
+            ],
+        )
+        == []
+    )
+
+
+def test_the_hosts_server_loads_no_websocket_library_until_an_upgrade() -> None:
+    """uvicorn's ``ws="auto"`` imports one at start-up; the host's lazy protocol does not
+    (tests/e2e/test_host_hardening.py shows an upgrade still reaches it)."""
+    modules = modules_after(
+        "import uvicorn\n"
+        "from python_worker_extension_framework.host.server import lazy_websocket_protocol\n"
+        "async def app(scope, receive, send): pass\n"
+        "protocol = lazy_websocket_protocol()\n"
+        "assert protocol is not None\n"  # wsproto is installed in the test environment
+        "uvicorn.Config(app, ws=protocol).load()"
+    )
+    assert "uvicorn.config" in modules
+    assert loaded(modules, ["wsproto", "websockets", "uvicorn.protocols.websockets"]) == []
