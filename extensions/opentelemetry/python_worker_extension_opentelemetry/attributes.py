@@ -124,10 +124,12 @@ def add_http_attributes(
         attributes[URL_QUERY] = redactor.query(query)
     headers: Mapping[str, str] = getattr(request, "headers", None) or {}
     if headers:
-        agent = headers.get("user-agent")
+        # ``in`` before the lookup: the worker's headers answer ``get`` of a header that is
+        # not there (most requests send no ``X-Forwarded-For``) with a caught KeyError.
+        agent = headers["user-agent"] if "user-agent" in headers else None
         if agent:
             attributes[USER_AGENT] = agent
-        forwarded = headers.get("x-forwarded-for")
+        forwarded = headers["x-forwarded-for"] if "x-forwarded-for" in headers else None
         if forwarded:
             attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
         if record_headers:
