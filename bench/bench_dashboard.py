@@ -32,7 +32,8 @@ from .bench_host import (
     _free_port,
     _load,
     _stop,
-    _wait_until_listening,
+    host_command,
+    launch,
 )
 from .harness import Row, Table, progress
 from .loadgen import LoadResult, run_load
@@ -57,14 +58,9 @@ def _hosts() -> Iterator[Dict[str, str]]:
     try:
         for label, (app, extra) in VARIANTS.items():
             port = _free_port()
-            command = [sys.executable, "-m", "python_worker_extension_framework", "start"]
-            command += [str(app), "--port", str(port), *extra]
-            env = dict(os.environ, PYTHONUNBUFFERED="1", **(ALL_ENV if app == ALL_APP else {}))
-            process = subprocess.Popen(
-                command, cwd=app, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-            processes.append(process)
-            _wait_until_listening(port, process, label)
+            command = host_command(app, port, *extra)
+            env = ALL_ENV if app == ALL_APP else {}
+            processes.append(launch(label, command, app, port, env))
             urls[label] = f"http://127.0.0.1:{port}/api/hello"
         yield urls
     finally:

@@ -137,25 +137,34 @@ def extensions_enabled() -> Iterator[None]:
             os.environ[SETTING] = saved
 
 
-class _FormatAndDrop(logging.Handler):
-    """Formats each record, as a real handler would at least do, and keeps nothing."""
+class FormatAndDrop(logging.Handler):
+    """Formats each record, as a real handler would at least do, and keeps only a count of
+    records per logger name (so a soak can check that every invocation was logged)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: Dict[str, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         self.format(record)
+        self.counts[record.name] = self.counts.get(record.name, 0) + 1
 
 
 @contextlib.contextmanager
-def logger_formatting_only(name: str, level: int) -> Iterator[None]:
-    """The logger ``name`` at ``level`` with a format-and-drop handler, not propagated;
-    restored afterwards. Measures an extension's logging without terminal or file I/O."""
+def logger_formatting_only(
+    name: str, level: int, handler: Optional[FormatAndDrop] = None
+) -> Iterator[FormatAndDrop]:
+    """The logger ``name`` at ``level`` with a format-and-drop handler (``handler``, or a new
+    one), not propagated; restored afterwards. Measures an extension's logging without
+    terminal or file I/O; yields the handler, whose ``counts`` say what was logged."""
     logger = logging.getLogger(name)
-    handler = _FormatAndDrop()
+    handler = handler or FormatAndDrop()
     saved = (logger.level, logger.propagate)
     logger.setLevel(level)
     logger.propagate = False
     logger.addHandler(handler)
     try:
-        yield
+        yield handler
     finally:
         logger.removeHandler(handler)
         logger.setLevel(saved[0])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 
@@ -52,12 +52,20 @@ async def _read_response(reader: asyncio.StreamReader) -> Tuple[int, bytes]:
 
 
 async def _worker(
-    url: str, method: str, body: bytes, budget: List[int], deadline: float, result: LoadResult
+    url: str,
+    method: str,
+    body: bytes,
+    headers: Dict[str, str],
+    budget: List[int],
+    deadline: float,
+    result: LoadResult,
 ) -> None:
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     request = (
-        f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"{method} {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n{extra}"
+        f"Content-Length: {len(body)}\r\n\r\n"
     ).encode("latin-1") + body
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
     try:
@@ -86,13 +94,19 @@ async def run_load_async(
     max_seconds: float = 30.0,
     method: str = "GET",
     body: bytes = b"",
+    headers: Optional[Dict[str, str]] = None,
 ) -> LoadResult:
+    """``requests`` requests (or fewer, if ``max_seconds`` runs out) over ``connections``
+    keep-alive connections, each sent with ``headers`` besides Host and Content-Length."""
     budget = [requests]
     result = LoadResult(seconds=0.0)
     started = time.perf_counter()
     deadline = started + max_seconds
     await asyncio.gather(
-        *(_worker(url, method, body, budget, deadline, result) for _ in range(connections))
+        *(
+            _worker(url, method, body, headers or {}, budget, deadline, result)
+            for _ in range(connections)
+        )
     )
     result.seconds = time.perf_counter() - started
     return result

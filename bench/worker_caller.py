@@ -10,7 +10,9 @@ a user, though, is measured on the worker's own call path, which does more per i
 - for every hook implementation it looks up the logger
   ``azure_functions_worker.extension.<ExtName>`` with ``logging.getLogger`` (which takes the
   logging module's lock) before calling the hook with positional arguments;
-- a hook's exception is logged with ``ext_logger.error(exc, exc_info=True)`` and swallowed.
+- a hook's exception is logged with ``ext_logger.error(exc, exc_info=True)`` and swallowed;
+- if the function raises, no post hook runs and the exception propagates;
+- an ``async def`` function is awaited on the event loop with its hooks inline there.
 
 This module follows those facts of worker 4.34's ``ExtensionManager``; it is not the
 worker's code, which is not published on PyPI for this worker line.
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
 from azure.functions import ExtensionMeta
 
@@ -38,18 +40,33 @@ def _flag_on(default_on: bool) -> bool:
 
 
 class WorkerCaller:
-    """``invoke(context, function, func_args)`` as the worker's sync invocation wrapper."""
+    """``invoke(context, function, func_args)`` as the worker's sync invocation wrapper,
+    ``invoke_async`` as its path for ``async def`` functions."""
 
     def __init__(self, default_on: bool = False) -> None:
         self._default_on = default_on
 
     def invoke(self, context: Any, function: Callable[..., Any], func_args: Dict[str, Any]) -> Any:
+        self._pre(context, func_args)
+        result = function(**func_args)
+        self._post(context, func_args, result)
+        return result
+
+    async def invoke_async(
+        self, context: Any, function: Callable[..., Awaitable[Any]], func_args: Dict[str, Any]
+    ) -> Any:
+        self._pre(context, func_args)
+        result = await function(**func_args)
+        self._post(context, func_args, result)
+        return result
+
+    def _pre(self, context: Any, func_args: Dict[str, Any]) -> None:
         self._run(context, "pre_invocation_app_level", func_args)
         self._run(context, "pre_invocation", func_args)
-        result = function(**func_args)
+
+    def _post(self, context: Any, func_args: Dict[str, Any], result: Any) -> None:
         self._run(context, "post_invocation", func_args, result)
         self._run(context, "post_invocation_app_level", func_args, result)
-        return result
 
     def _run(self, context: Any, hook_name: str, func_args: Any, func_ret: Any = None) -> None:
         if not _flag_on(self._default_on):

@@ -18,6 +18,7 @@ from .loadgen import LoadResult
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 _PERCENTILE = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 _RATE = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)
+_DONE = re.compile(r"^\s*(\d+) requests in", re.MULTILINE)
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s+(\d+)")
 _ERRORS = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
@@ -29,9 +30,12 @@ def available() -> bool:
 class WrkResult(LoadResult):
     """``wrk``'s summary: requests per second and latency percentiles (no per-request list)."""
 
-    def __init__(self, rate: float, percentiles: Dict[float, float], errors: int, bad: int):
+    def __init__(
+        self, rate: float, percentiles: Dict[float, float], errors: int, bad: int, done: int = 0
+    ):
         super().__init__(seconds=1.0)
         self._rate = rate
+        self.done = done
         self._percentiles = percentiles
         self.errors = errors
         self.statuses = {500: bad} if bad else {200: 1}
@@ -39,6 +43,10 @@ class WrkResult(LoadResult):
     @property
     def requests_per_second(self) -> float:
         return self._rate
+
+    @property
+    def requests(self) -> int:
+        return self.done
 
     def percentile(self, fraction: float) -> float:
         return self._percentiles[fraction]
@@ -63,9 +71,11 @@ def run(url: str, *, seconds: float, connections: int = 16, threads: int = 1) ->
     }
     errors = _ERRORS.search(output)
     bad: Optional[re.Match[str]] = _NON_2XX.search(output)
+    done = _DONE.search(output)
     return WrkResult(
         float(rate.group(1)),
         percentiles,
         sum(int(n) for n in errors.groups()) if errors else 0,
         int(bad.group(1)) if bad else 0,
+        int(done.group(1)) if done else 0,
     )

@@ -36,6 +36,13 @@ CLOUD_ATTRIBUTES = ((CLOUD_PROVIDER, "azure"), (CLOUD_PLATFORM, "azure_functions
 REDACTED = redaction.REDACTED
 
 OTHER_TRIGGER = "other"
+_NO_PARAMS: Mapping[str, Any] = {}
+# The methods as sent -> upper case, without str.upper() for the usual ones.
+_METHODS = {
+    spelling: method
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+    for spelling in (method, method.lower())
+}
 
 # The framework's built-in secret names (one list for every output; see
 # ``python_worker_extension_framework.toolkit.redaction.NAME_CLASSES``).
@@ -50,7 +57,7 @@ def find_trigger(func_args: Mapping[str, Any]) -> Tuple[str, Optional[Any]]:
 
 def url_path(url: str) -> str:
     """The path of a URL (``/`` when it has none), without query or fragment."""
-    head = url.split("#", 1)[0].split("?", 1)[0]
+    head = url.partition("#")[0].partition("?")[0]
     scheme_end = head.find("://")
     if scheme_end < 0:
         return head or "/"
@@ -58,26 +65,33 @@ def url_path(url: str) -> str:
     return head[slash:] if slash >= 0 else "/"
 
 
-def http_attributes(request: Any, redactor: redaction.Redactor) -> Dict[str, Any]:
-    """``http.method``, ``http.route`` and the redacted ``http.url`` of an HTTP trigger."""
-    url = str(getattr(request, "url", "") or "")
-    route_params: Mapping[str, Any] = getattr(request, "route_params", None) or {}
+def add_http_attributes(
+    attributes: Dict[str, Any], request: Any, redactor: redaction.Redactor
+) -> None:
+    """``http.method``, ``http.route`` and the redacted ``http.url`` of an HTTP trigger,
+    written into ``attributes`` (the invocation span's, as it is built)."""
+    url = getattr(request, "url", "") or ""
+    if url.__class__ is not str:
+        url = str(url)
+    method = getattr(request, "method", "") or ""
+    route_params: Mapping[str, Any] = getattr(request, "route_params", None) or _NO_PARAMS
     path = url_path(url)
-    return {
-        HTTP_METHOD: str(getattr(request, "method", "") or "").upper(),
-        HTTP_ROUTE: http.route_template(path, route_params),
-        HTTP_URL: redact_url(url, route_params, redactor),
-    }
+    attributes[HTTP_METHOD] = (method.__class__ is str and _METHODS.get(method)) or str(
+        method
+    ).upper()
+    attributes[HTTP_ROUTE] = http.route_template(path, route_params) if route_params else path
+    attributes[HTTP_URL] = redact_url(url, route_params, redactor)
 
 
 def redact_url(url: str, route_params: Mapping[str, Any], redactor: redaction.Redactor) -> str:
     """``url`` through the redactor, without user information, and with the values of
     secret-named route parameters (``/api/reset/{token}``) in its path masked too."""
-    scheme, sep, rest = url.partition("://")
-    if sep:
-        authority, slash, tail = rest.partition("/")
-        if "@" in authority:
-            url = f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{tail}"
+    if "@" in url:
+        scheme, sep, rest = url.partition("://")
+        if sep:
+            authority, slash, tail = rest.partition("/")
+            if "@" in authority:
+                url = f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{tail}"
     for name, value in route_params.items():
         if value and redactor.is_secret_name(str(name)):
             head, mark, tail = url.partition("?")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-from typing import Any, ClassVar, Dict, Optional, Set
+from typing import Any, ClassVar, Dict, NamedTuple, Optional, Set
 
 from opencensus.trace.span import Span
 from python_worker_extension_framework.toolkit import (
@@ -39,8 +39,8 @@ from .attributes import (
     FAAS_NAME,
     FAAS_RETRY_ATTEMPT,
     FAAS_TRIGGER,
+    add_http_attributes,
     find_trigger,
-    http_attributes,
 )
 from .azure_monitor import AzureMonitorExporter
 from .exporters import (
@@ -60,6 +60,16 @@ _HTTP = "http"
 _SAFETY_NET = "safety_net"
 _ABANDONED_MESSAGE = "the function raised; the worker ran no post hook (no error details)"
 _CLOUD = dict(CLOUD_ATTRIBUTES)
+_MAX_FUNCTIONS = 1024  # functions per app are few; a bound all the same
+
+
+class _Function(NamedTuple):
+    """What the invocation span needs that is the same for every invocation of a function."""
+
+    argument: Optional[str]  # the argument holding the trigger (None: look each time)
+    value_type: type  # its type, checked on each invocation
+    trigger: str  # faas.trigger
+    template: Dict[str, Any]  # the span attributes that only depend on the function
 
 
 def build_exporter(plan: Plan) -> SafeExporter:
@@ -120,6 +130,8 @@ class OpenCensusExtension(WorkerExtension):
     # Weak references to the contexts of recorded invocations not yet ended (see
     # _safety_net); kept here, not on the context, so the callback survives the context.
     _pending: ClassVar[Set[Any]] = set()
+    # What stays the same for every invocation of a function, by function name.
+    _functions: ClassVar[Dict[str, _Function]] = {}
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -134,6 +146,7 @@ class OpenCensusExtension(WorkerExtension):
     def _on_reset(cls) -> None:
         cls._replace_state(None, None)
         cls._cold = True
+        cls._functions = {}
 
     @classmethod
     def _replace_state(cls, plan: Optional[Plan], exporter: Optional[SafeExporter]) -> None:
@@ -196,32 +209,37 @@ class OpenCensusExtension(WorkerExtension):
         if problem is not None:
             cls._warn_about_headers(invocation, incoming, problem)
         trace_id = incoming.trace_id if incoming is not None else propagation.new_trace_id()
+        data = invocation.data
         if not propagation.should_record(
             incoming, trace_id, plan.sample_bound, plan.honor_unsampled_parent
         ):
-            tracer = tracing.silent_tracer(trace_id, incoming, exporter)
+            tracer = tracing.SilentTracer(trace_id, incoming, exporter)
             tracing.enter(tracer)
-            context.tracer = tracer
-            invocation.data[_TRACER] = tracer
+            context.tracer = data[_TRACER] = tracer
             return
         tracer = tracing.recording_tracer(trace_id, incoming, exporter, plan.redactor)
         tracing.enter(tracer)
-        trigger, trigger_value = find_trigger(invocation.func_args)
         name = invocation.function_name
-        attributes: Dict[str, Any] = {
-            FAAS_NAME: name,
-            FAAS_INVOCATION_ID: invocation.invocation_id,
-            FAAS_TRIGGER: trigger,
-            FAAS_COLDSTART: cold,
-            **_CLOUD,
-        }
+        func_args = invocation.func_args
+        known = cls._functions.get(name)
+        if (
+            known is not None
+            and known.argument is not None
+            and func_args.get(known.argument).__class__ is known.value_type
+        ):
+            trigger, trigger_value = known.trigger, func_args[known.argument]
+        else:
+            trigger, trigger_value = find_trigger(func_args)
+            known = cls._learn(name, func_args, trigger, trigger_value)
+        attributes = known.template.copy()
+        attributes[FAAS_INVOCATION_ID] = invocation.invocation_id
+        if cold:
+            attributes[FAAS_COLDSTART] = True
         is_http = trigger == "http"
         if is_http:
-            attributes.update(http_attributes(trigger_value, plan.redactor))
+            add_http_attributes(attributes, trigger_value, plan.redactor)
         span = tracer.tracer.start_invocation_span(name, attributes)
-        context.tracer = tracer
-        data = invocation.data
-        data[_TRACER] = tracer
+        context.tracer = data[_TRACER] = tracer
         data[_SPAN] = span
         data[_HTTP] = is_http
         data[_SAFETY_NET] = cls._safety_net(context, tracer.tracer, span, is_http)
@@ -229,9 +247,10 @@ class OpenCensusExtension(WorkerExtension):
     @classmethod
     def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
         try:
-            span = invocation.data.get(_SPAN)
+            data = invocation.data
+            span = data.get(_SPAN)
             if span is not None:
-                if invocation.data[_HTTP]:
+                if data[_HTTP]:
                     status = http.response_status(result, invocation.func_args)
                     if status is not None:
                         tracing.set_http_status(span, status)
@@ -253,6 +272,30 @@ class OpenCensusExtension(WorkerExtension):
             cls._leave(invocation)
 
     # -- helpers ----------------------------------------------------------------------------
+
+    @classmethod
+    def _learn(
+        cls, name: str, func_args: Dict[str, Any], trigger: str, trigger_value: Any
+    ) -> _Function:
+        """What stays the same for every invocation of a function: which argument holds the
+        trigger (its bindings are fixed), and the span attributes that only depend on the
+        function (its name, trigger, the cloud), in their order."""
+        argument = next((key for key, value in func_args.items() if value is trigger_value), None)
+        known = _Function(
+            argument if trigger_value is not None else None,
+            type(trigger_value),
+            trigger,
+            {
+                FAAS_NAME: name,
+                FAAS_INVOCATION_ID: "",
+                FAAS_TRIGGER: trigger,
+                FAAS_COLDSTART: False,
+                **_CLOUD,
+            },
+        )
+        if len(cls._functions) < _MAX_FUNCTIONS:
+            cls._functions[name] = known
+        return known
 
     @classmethod
     def _end(cls, invocation: Invocation, span: Span) -> None:

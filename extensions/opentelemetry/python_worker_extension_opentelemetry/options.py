@@ -273,6 +273,8 @@ class Plan:
     azure_monitor_options: Mapping[str, Any]
     record_headers: Tuple[str, ...]
     metric_exporter: Any = None
+    # exporter="azure_monitor" was chosen, but the worker's mode already sends there.
+    left_to_worker: bool = False
 
     @classmethod
     def from_settings(
@@ -345,6 +347,24 @@ NO_EXPORTER_MESSAGE = (
 )
 
 
+def sends_like_the_worker(
+    connection_string: Optional[str], environ: Mapping[str, str], provider_configured: bool
+) -> bool:
+    """Whether the worker's own mode already exports to this Application Insights resource.
+
+    With ``PYTHON_ENABLE_OPENTELEMETRY`` on, the worker configured the Azure Monitor distro
+    with the ``APPLICATIONINSIGHTS_CONNECTION_STRING`` app setting before the app loaded, and
+    its provider is the one we reuse: exporting to the same resource ourselves too would
+    send every span twice.
+    """
+    return (
+        provider_configured
+        and worker_mode_on(environ)
+        and bool(connection_string)
+        and connection_string == environ.get(CONNECTION_STRING_SETTING)
+    )
+
+
 def choose_exporter(
     settings: Mapping[str, Any],
     connection_string: Optional[str],
@@ -356,6 +376,7 @@ def choose_exporter(
 
     When the worker (or the app) has already configured a tracer provider and nothing is
     chosen, the answer is ``"none"``: we add to that provider and export nothing ourselves.
+    So it is for ``"azure_monitor"`` to the resource the worker's mode already sends to.
     """
     chosen = settings["exporter"]
     if chosen == "azure_monitor" and not connection_string:
@@ -365,6 +386,10 @@ def choose_exporter(
             "connection_string='InstrumentationKey=...;IngestionEndpoint=...'"
         )
     if chosen is not None:
+        if chosen == "azure_monitor" and sends_like_the_worker(
+            connection_string, environ, provider_configured
+        ):
+            return "none"
         return chosen
     if provider_configured:
         return "none"
@@ -387,10 +412,9 @@ def build_plan(
     worker_mode = worker_mode_on(env)
     ratio = settings["sampling_ratio"]
     mode = settings["invocation_span"]
+    exporter = choose_exporter(settings, connection_string, otlp_endpoint, env, provider_configured)
     return Plan(
-        exporter=choose_exporter(
-            settings, connection_string, otlp_endpoint, env, provider_configured
-        ),
+        exporter=exporter,
         connection_string=connection_string,
         otlp_endpoint=otlp_endpoint,
         service_name=(
@@ -412,4 +436,5 @@ def build_plan(
         azure_monitor_options=dict(settings["azure_monitor_options"] or {}),
         record_headers=settings["record_headers"],
         metric_exporter=settings["metric_exporter"],
+        left_to_worker=settings["exporter"] == "azure_monitor" and exporter == "none",
     )

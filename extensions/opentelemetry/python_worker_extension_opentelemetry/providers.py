@@ -10,20 +10,26 @@ OpenTelemetry lets a process set its global tracer provider once. Two cases:
   the SDK ``TracerProvider`` of the current configuration, so ``configure()`` may run
   again (a v1 app configuring in every function, tests) and tracers a user obtained at
   import keep working and follow the new configuration.
+
+The global meter provider follows the same rule: the worker's (or the app's) is reused;
+otherwise, once a configuration has a metrics backend, a ``SwitchingMeterProvider`` is
+installed once and hands the user's instruments to that configuration's SDK
+``MeterProvider``, so they are exported with the invocation metrics, through the same
+backend.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.trace import NoOpTracer, Tracer, TracerProvider
 
-_install_lock = threading.Lock()
+_install_lock = threading.RLock()  # re-entered: setting a global rebinds proxies through us
 _NOOP_TRACER = NoOpTracer()
 
 
@@ -164,3 +170,196 @@ def processor_slot(provider: TracerProvider) -> Optional[SwitchingProcessor]:
         add(slot)
         provider._python_worker_extension_slot = slot  # type: ignore[attr-defined]
         return slot
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+_NOT_SET_METER_PROVIDERS = ("_ProxyMeterProvider", "NoOpMeterProvider")
+
+
+_RECORDING_METHOD = {"counter": "add", "up_down_counter": "add", "histogram": "record"}
+
+
+def _ignore(*args: Any, **kwargs: Any) -> None:
+    """What an instrument records into while no configuration takes metrics."""
+
+
+class _SwitchingInstrument:
+    """A synchronous instrument whose calls go to its twin on the current SDK meter.
+
+    Its first call binds the twin's recording method onto the instance, so the calls that
+    follow cost what the SDK's cost; a new configuration unbinds it (``unbind``).
+    """
+
+    def __init__(self, meter: _SwitchingMeter, kind: str, args: Sequence[Any], kwargs: Any):
+        self._meter = meter
+        self._kind = kind
+        self._method = _RECORDING_METHOD.get(kind, "set")  # gauges set
+        self._args = args
+        self._kwargs = kwargs
+
+    def _bind(self) -> Any:
+        with _install_lock:
+            real = self._meter.real
+            if real is None:
+                bound: Any = _ignore
+            else:
+                twin = getattr(real, "create_" + self._kind)(*self._args, **self._kwargs)
+                bound = getattr(twin, self._method)
+            setattr(self, self._method, bound)  # the instance's, ahead of the class's
+        return bound
+
+    def unbind(self) -> None:
+        self.__dict__.pop(self._method, None)
+
+    def add(self, amount: Any, *args: Any, **kwargs: Any) -> None:
+        self._bind()(amount, *args, **kwargs)
+
+    def record(self, amount: Any, *args: Any, **kwargs: Any) -> None:
+        self._bind()(amount, *args, **kwargs)
+
+    def set(self, amount: Any, *args: Any, **kwargs: Any) -> None:
+        self._bind()(amount, *args, **kwargs)
+
+
+class _SwitchingMeter(metrics.Meter):
+    """A meter of our global provider: synchronous instruments follow the current
+    configuration when used; observable ones are registered again on each new one."""
+
+    def __init__(self, owner: SwitchingMeterProvider, args: Sequence[Any], kwargs: Any) -> None:
+        super().__init__(args[0], args[1], args[2])
+        self._owner = owner
+        self._args = args
+        self._kwargs = kwargs
+        self._for: Any = None
+        self._real: Any = None
+        self._observables: List[Tuple[str, Sequence[Any], Any]] = []
+        self._instruments: Dict[str, _SwitchingInstrument] = {}
+
+    @property
+    def real(self) -> Any:
+        """The current configuration's SDK meter, or None."""
+        provider = self._owner.current
+        if provider is not self._for:
+            self._real = (
+                None if provider is None else provider.get_meter(*self._args, **self._kwargs)
+            )
+            self._for = provider
+        return self._real
+
+    def _register(self, kind: str, args: Sequence[Any], kwargs: Any) -> Any:
+        real = self.real
+        if real is None:
+            return getattr(metrics.NoOpMeter(self.name), "create_" + kind)(*args, **kwargs)
+        return getattr(real, "create_" + kind)(*args, **kwargs)
+
+    def _observable(self, kind: str, args: Sequence[Any], kwargs: Any) -> Any:
+        with _install_lock:  # so a new configuration registers it exactly once
+            self._observables.append((kind, args, kwargs))
+            return self._register(kind, args, kwargs)
+
+    def switched(self) -> None:
+        """Follow the configuration now current (called with the install lock held): the
+        synchronous instruments rebind on their next call, the observable ones are
+        registered with it."""
+        for instrument in self._instruments.values():
+            instrument.unbind()
+        if self.real is not None:
+            for kind, args, kwargs in self._observables:
+                self._register(kind, args, kwargs)
+
+    def _synchronous(self, kind: str, args: Sequence[Any], kwargs: Any) -> Any:
+        """One instrument per kind and arguments, however often it is asked for."""
+        key = repr((kind, args, sorted(kwargs.items(), key=str)))
+        with _install_lock:
+            instrument = self._instruments.get(key)
+            if instrument is None:
+                instrument = self._instruments[key] = _SwitchingInstrument(self, kind, args, kwargs)
+        return instrument
+
+    def create_counter(self, *args: Any, **kwargs: Any) -> Any:
+        return self._synchronous("counter", args, kwargs)
+
+    def create_up_down_counter(self, *args: Any, **kwargs: Any) -> Any:
+        return self._synchronous("up_down_counter", args, kwargs)
+
+    def create_histogram(self, *args: Any, **kwargs: Any) -> Any:
+        return self._synchronous("histogram", args, kwargs)
+
+    def create_gauge(self, *args: Any, **kwargs: Any) -> Any:
+        return self._synchronous("gauge", args, kwargs)
+
+    def create_observable_counter(self, *args: Any, **kwargs: Any) -> Any:
+        return self._observable("observable_counter", args, kwargs)
+
+    def create_observable_up_down_counter(self, *args: Any, **kwargs: Any) -> Any:
+        return self._observable("observable_up_down_counter", args, kwargs)
+
+    def create_observable_gauge(self, *args: Any, **kwargs: Any) -> Any:
+        return self._observable("observable_gauge", args, kwargs)
+
+
+class SwitchingMeterProvider(metrics.MeterProvider):
+    """The global meter provider we install once; ``current`` is the SDK provider in use.
+
+    One meter per name, version and schema: a user calling ``get_meter`` in every
+    invocation adds nothing.
+    """
+
+    _python_worker_extension_switching = True
+
+    def __init__(self) -> None:
+        self._current: Any = None
+        self._meters: Dict[str, _SwitchingMeter] = {}
+
+    @property
+    def current(self) -> Any:
+        return self._current
+
+    @current.setter
+    def current(self, provider: Any) -> None:
+        with _install_lock:
+            if provider is self._current:
+                return
+            self._current = provider
+            for meter in self._meters.values():
+                meter.switched()
+
+    def get_meter(
+        self,
+        name: str,
+        version: Optional[str] = None,
+        schema_url: Optional[str] = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> metrics.Meter:
+        key = repr((name, version, schema_url, args, sorted(kwargs.items(), key=str)))
+        with _install_lock:
+            meter = self._meters.get(key)
+            if meter is None:
+                meter = self._meters[key] = _SwitchingMeter(
+                    self, (name, version, schema_url, *args), kwargs
+                )
+        return meter
+
+
+def foreign_meter_provider() -> Optional[metrics.MeterProvider]:
+    """The global meter provider when someone other than us set it, else None."""
+    provider = metrics.get_meter_provider()
+    if _is_ours(provider) or type(provider).__name__ in _NOT_SET_METER_PROVIDERS:
+        return None
+    return provider
+
+
+def switching_meter_provider() -> Optional[SwitchingMeterProvider]:
+    """Our global meter provider, installing it when none is set yet; None when another
+    one is global (``foreign_meter_provider()``)."""
+    with _install_lock:
+        provider = metrics.get_meter_provider()
+        if _is_ours(provider):
+            return provider  # type: ignore[return-value]
+        if type(provider).__name__ not in _NOT_SET_METER_PROVIDERS:
+            return None
+        metrics.set_meter_provider(SwitchingMeterProvider())
+        installed = metrics.get_meter_provider()
+        return installed if _is_ours(installed) else None  # type: ignore[return-value]

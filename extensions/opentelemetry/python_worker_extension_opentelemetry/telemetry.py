@@ -14,7 +14,6 @@ import logging
 import threading
 from typing import Any, Callable, List, Optional, Tuple
 
-from opentelemetry import metrics as otel_metrics
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
@@ -22,7 +21,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Tracer
 
 from . import attributes, providers
-from .exporters import NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
+from .exporters import LOGGER_NAME, NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
 from .feed import FeedingProcessor
 from .options import Plan
 from .sampling import InvocationSampler
@@ -111,6 +110,12 @@ class Telemetry:
     def _tracer(self) -> Tracer:
         foreign = providers.foreign_provider()
         if foreign is not None:  # the worker's (or the app's): reuse, add our processor
+            if self.plan.left_to_worker:
+                logging.getLogger(LOGGER_NAME).info(
+                    "OpenTelemetryExtension: the worker's OpenTelemetry mode already sends "
+                    "to this Application Insights resource; spans and metrics go through "
+                    "its providers and are not exported a second time."
+                )
             if self.processor is not None:
                 self.slot = providers.processor_slot(foreign)
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
@@ -125,8 +130,8 @@ class Telemetry:
 
     def _metrics(self) -> None:
         backend = self.backend
-        configured = otel_metrics.get_meter_provider()
-        foreign = type(configured).__name__ not in ("_ProxyMeterProvider", "NoOpMeterProvider")
+        configured = providers.foreign_meter_provider()
+        foreign = configured is not None
         if (backend is None or backend.metrics is None) and not foreign:
             return  # nowhere to send metrics: record none (the SDK is not even imported)
         from opentelemetry.sdk.metrics import MeterProvider
@@ -207,6 +212,10 @@ class Telemetry:
         switching = providers.switching_provider() if self.sdk_provider is not None else None
         if switching is not None:
             switching.current = self.sdk_provider
+        # Our meter provider becomes the user's too, unless the worker (or the app) set one.
+        meters = providers.switching_meter_provider() if self.owns_meter_provider else None
+        if meters is not None:
+            meters.current = self.meter_provider
         if self.slot is not None:
             self.slot.current = self.processor
         if self.log_handler is not None:
@@ -220,6 +229,9 @@ class Telemetry:
         switching = providers.switching_provider() if self.sdk_provider is not None else None
         if switching is not None and switching.current is self.sdk_provider:
             switching.current = None
+        meters = providers.switching_meter_provider() if self.owns_meter_provider else None
+        if meters is not None and meters.current is self.meter_provider:
+            meters.current = None
         if self.slot is not None and self.slot.current is self.processor:
             self.slot.current = None
         if self.log_handler is not None:

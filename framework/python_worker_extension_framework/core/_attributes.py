@@ -61,7 +61,10 @@ def _delete(context: Any, name: str) -> None:
 
 def put(context: Any, owner: str, value: Any) -> None:
     """Keep ``value`` for ``owner`` (an extension's name) on this invocation."""
-    _set(context, STATE + owner, value)
+    try:  # noqa: SIM105 (_set inlined: this runs for every extension on every invocation)
+        setattr(context, STATE + owner, value)
+    except AttributeError:
+        pass
 
 
 def get(context: Any, owner: str) -> Any:

@@ -56,6 +56,8 @@ class Dispatcher:
         gated: bool = True,
     ) -> None:
         self.error_phase = error_phase
+        # ``start``'s answer per function: inspecting the code flags showed per request.
+        self._async_functions: Dict[Callable[..., Any], bool] = {}
         self.gated = gated
         self._environ = environ
         self._python_version = python_version or sys.version_info[:2]
@@ -110,6 +112,31 @@ class Dispatcher:
             return await function(**func_args)
         steps = _calls.invocation(context, func_args, error_phase=self.error_phase, trace=trace)
         return await _calls.run_async(steps, function, func_args)
+
+    def start(
+        self,
+        function: Callable[..., Any],
+        func_args: Dict[str, Any],
+        context: Any,
+        *,
+        executor: Optional[Executor] = None,
+        trace: Optional[HookTrace] = None,
+    ) -> asyncio.Future[Any]:
+        """``dispatch`` begun, as a future of the raw result: for a sync function the pool's
+        own future (no task around it), for an async one a task on this loop. Cancelling
+        the caller does not cancel it."""
+        try:
+            is_async = self._async_functions[function]
+        except KeyError:
+            is_async = self._async_functions[function] = is_async_function(function)
+        except TypeError:  # an unhashable callable object
+            is_async = is_async_function(function)
+        if is_async:
+            return asyncio.ensure_future(
+                self.invoke_async(function, func_args, context, trace=trace)
+            )
+        call = functools.partial(self.invoke, function, func_args, context, trace=trace)
+        return asyncio.get_running_loop().run_in_executor(executor, call)
 
     async def dispatch(
         self,

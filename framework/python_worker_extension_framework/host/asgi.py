@@ -61,42 +61,67 @@ class BodyTimeout(Exception):
 
 
 async def _read_body(receive: Receive, limit: int, timeout: float) -> bytes:
-    """The whole body, or an exception: a partial body is never returned."""
+    """The whole body, or an exception: a partial body is never returned.
+
+    The deadline is one timer that cancels this task, not a ``wait_for`` (a task of its
+    own) per chunk: most bodies are already in when the app asks, and then the timer is
+    all the deadline costs. The timer can only go off while this task waits in
+    ``receive()``, so its cancellation always surfaces here.
+    """
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    task = asyncio.current_task()
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        if task is not None:
+            task.cancel()
+
+    timer = loop.call_later(timeout, expire)
     chunks: List[bytes] = []
     size = 0
-    while True:
-        try:
-            message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
-        except asyncio.TimeoutError:
-            raise BodyTimeout() from None
-        if message["type"] == "http.disconnect":
-            raise BodyIncomplete()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise BodyIncomplete()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise BodyTooLarge()
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+    except asyncio.CancelledError:
+        if not expired:
+            raise
+        _uncancel(task)
+        raise BodyTimeout() from None
+    finally:
+        timer.cancel()
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _uncancel(task: Optional[asyncio.Task[Any]]) -> None:
+    """Take back the cancel request our own timer made (Python 3.11+ counts them)."""
+    uncancel = getattr(task, "uncancel", None)
+    if uncancel is not None:
+        uncancel()
 
 
 async def _answer(
     send: Send, status: int, body: bytes = b"", headers: Optional[List[Tuple[str, str]]] = None
 ) -> None:
-    all_headers = list(headers or [])
-    if body and not any(k.lower() == "content-type" for k, _ in all_headers):
-        all_headers.append(("content-type", "text/plain; charset=utf-8"))
-    all_headers.append(("content-length", str(len(body))))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in all_headers],
-        }
-    )
+    raw: List[Tuple[bytes, bytes]] = []
+    typed = False
+    for name, value in headers or ():
+        typed = typed or name.lower() == "content-type"
+        raw.append((name.encode("latin-1"), value.encode("latin-1")))
+    if body and not typed:
+        raw.append((b"content-type", b"text/plain; charset=utf-8"))
+    raw.append((b"content-length", str(len(body)).encode("latin-1")))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -149,7 +174,12 @@ class HostApp:
                 log.debug("Traceback of that error", exc_info=True)
                 with contextlib.suppress(Exception):  # the response may have started
                     await _answer(send, 500, b"", _CLOSE)
-        # websockets are not served: uvicorn answers them with 403
+        elif scope["type"] == "websocket":
+            # Functions are not websocket endpoints: refuse before accepting, which both of
+            # uvicorn's websocket libraries answer with 403 (returning without a word would
+            # be a 500 under wsproto).
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close", "code": 1008})
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -6,21 +6,29 @@ in order, with the same time stamps. Records Azure sends to the system log are h
 tagged with ``--verbose`` (``system_logs.py``). Every line, traceback included, passes
 through the framework's redaction first: a URL with ``?code=...``, a connection string in
 an exception message or a token the function logged never reaches the console.
+
+The host's own per-invocation lines (Executing/Executed) are the console's hot path: they
+skip the stack walk, and skip the redaction scan when their fixed text is known to come
+out of it unchanged; ``ConsoleHandler`` writes the lines of one event-loop round together.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
+import math
+import re
 import sys
 import threading
 import time
-from typing import IO, Any, Callable, Dict, List, Optional, Sequence
+from typing import IO, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..core import _registry as registry
 from ..core import format_hook_chain
 from ..core.gating import SETTING, is_true_like, worker_runs_extensions
 from ..toolkit import redaction
+from ..toolkit.logs import emit
 from ..wrapper import is_wrapped
 from . import system_logs
 from .loader import FunctionSpec
@@ -93,25 +101,94 @@ def refused(reason: str) -> None:
     log.warning(_REFUSED + "%s", reason)
 
 
+# The record attribute that says the message is known to come out of redaction unchanged
+# (the host's own Executing/Executed lines, see ``_plain``): the formatter skips the scan.
+PLAIN_MARK = "funcext_plain"
+
+
 class _Formatter(logging.Formatter):
     def __init__(self, colour: bool = False) -> None:
         super().__init__("%(message)s")
         self.colour = colour
+        self._second = -1
+        self._second_text = ""
 
     def format(self, record: logging.LogRecord) -> str:
-        stamp = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
+        text = super().format(record)
+        if not getattr(record, PLAIN_MARK, False):
+            text = redaction.DEFAULT.text(text)
         hint = system_logs.hint_of(record)
-        text = hint or system_logs.tag(
-            redaction.DEFAULT.text(super().format(record)), record, self.colour
-        )
-        return f"[{stamp:%Y-%m-%dT%H:%M:%S}.{stamp.microsecond // 1000:03d}Z] {text}"
+        text = hint or system_logs.tag(text, record, self.colour)
+        return f"[{self._stamp(record.created)}Z] {text}"
+
+    def _stamp(self, created: float) -> str:
+        """``YYYY-MM-DDTHH:MM:SS.mmm`` in UTC, rounded as ``datetime.fromtimestamp`` rounds;
+        the part up to the seconds is made once per second."""
+        fraction, whole = math.modf(created)
+        second = int(whole)
+        micro = round(fraction * 1e6)
+        if micro >= 1_000_000:
+            second, micro = second + 1, micro - 1_000_000
+        elif micro < 0:  # before 1970
+            second, micro = second - 1, micro + 1_000_000
+        if second != self._second:
+            moment = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
+            self._second_text = f"{moment:%Y-%m-%dT%H:%M:%S}"
+            self._second = second
+        return f"{self._second_text}.{micro // 1000:03d}"
+
+
+class ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A ``StreamHandler`` that, on the event loop's thread, collects lines and writes and
+    flushes them together once the loop's current round of callbacks is done (a few
+    requests' lines in one write, not one write per line). Elsewhere (pool threads, before
+    the loop runs, at shutdown) it writes and flushes at once, after any lines still held,
+    so the console keeps the order in which records were made."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__(stream)
+        self._held: List[str] = []
+        self._flush_scheduled = False
+
+    def emit(self, record: logging.LogRecord) -> None:  # called with the handler's lock held
+        try:
+            line = self.format(record) + self.terminator
+            loop = asyncio._get_running_loop()
+            if loop is None:
+                self._held.append(line)
+                self._write_held()
+                return
+            self._held.append(line)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                loop.call_soon(self.flush)
+        except RecursionError:  # as StreamHandler: never swallowed
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._flush_scheduled = False
+            try:
+                self._write_held()
+            except Exception:  # a closed console must not break the loop or the exit
+                self._held.clear()
+
+    def _write_held(self) -> None:
+        if self._held:
+            text = "".join(self._held)
+            self._held.clear()
+            self.stream.write(text)
+        if hasattr(self.stream, "flush"):
+            self.stream.flush()
 
 
 def install_console(verbose: bool = False, stream: Optional[IO[str]] = None) -> logging.Handler:
     """One handler on the root logger; INFO and up (DEBUG with ``verbose``). System records
     (``azure_functions_worker...``) only with ``verbose``, tagged."""
     out = stream or sys.stdout
-    handler = logging.StreamHandler(out)
+    handler = ConsoleHandler(out)
     handler.setFormatter(_Formatter(colour=system_logs.wants_colour(out)))
     handler.addFilter(system_logs.SystemLogFilter(show=verbose))
     root = logging.getLogger()
@@ -203,8 +280,38 @@ def _unconfigured_extensions() -> List[Any]:
     ]
 
 
+_EXECUTING = "Executing 'Functions.%s' (Reason='%s', Id=%s)"
+_EXECUTED = "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms%s)"
+_HEX_ID = re.compile(r"[0-9a-fA-F\-]{1,64}").fullmatch
+# Per line shape (message and its arguments but the id and the duration): whether redaction
+# leaves it unchanged. Bounded: shapes are per function, reason and status.
+_plain_shapes: Dict[Tuple[Any, ...], bool] = {}
+_PLAIN = {PLAIN_MARK: True}
+
+
+def _plain(shape: Tuple[Any, ...], message: str, args: Tuple[Any, ...], invocation_id: str) -> bool:
+    """Whether this Executing/Executed line can skip the redaction scan: its text was seen
+    unchanged by redaction for this shape, and the parts that vary (the invocation id, the
+    duration) are hex and digits, which the default redaction rules never mask on their own
+    (a secret is recognised by its name, its key or a scheme word, all in the fixed part)."""
+    if redaction.DEFAULT.extra_patterns or _HEX_ID(invocation_id) is None:
+        return False
+    known = _plain_shapes.get(shape)
+    if known is None:
+        text = message % args
+        known = redaction.DEFAULT.text(text) == text
+        if len(_plain_shapes) >= 1024:
+            _plain_shapes.clear()
+        _plain_shapes[shape] = known
+    return known
+
+
 def executing(function_name: str, invocation_id: str, reason: str) -> None:
-    log.info("Executing 'Functions.%s' (Reason='%s', Id=%s)", function_name, reason, invocation_id)
+    if not log.isEnabledFor(logging.INFO):
+        return
+    args = (function_name, reason, invocation_id)
+    plain = _plain(("executing", function_name, reason), _EXECUTING, args, invocation_id)
+    emit(log, logging.INFO, _EXECUTING, args, sys._getframe(), _PLAIN if plain else None)
 
 
 def executed(
@@ -213,12 +320,8 @@ def executed(
     status = "Succeeded" if succeeded else "Failed"
     extra = f", {detail}" if detail else ""
     level = logging.INFO if succeeded else logging.ERROR
-    log.log(
-        level,
-        "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms%s)",
-        function_name,
-        status,
-        invocation_id,
-        round(seconds * 1000),
-        extra,
-    )
+    if not log.isEnabledFor(level):
+        return
+    args = (function_name, status, invocation_id, round(seconds * 1000), extra)
+    plain = _plain(("executed", function_name, status, extra), _EXECUTED, args, invocation_id)
+    emit(log, level, _EXECUTED, args, sys._getframe(), _PLAIN if plain else None)

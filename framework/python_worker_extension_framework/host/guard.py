@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import FrozenSet, Mapping, Optional, Tuple, Union
+from typing import Dict, FrozenSet, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 ANY_HOST = "*"
+_DECISIONS_KEPT = 256  # distinct Host values remembered (a client sends one, a browser few)
 _CROSS_SITE = ("cross-site", "same-site")
 
 
@@ -64,6 +65,11 @@ class RequestGuard:
 
     bound_address: str = "127.0.0.1"
     allowed_hosts: FrozenSet[str] = field(default_factory=frozenset)
+    # ``host_problem``'s answer by Host value: the rules are fixed for the host's lifetime,
+    # and parsing an address on every request showed in profiles.
+    _decisions: Dict[str, Optional[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def for_binding(cls, bound_address: str, allowed_hosts: Tuple[str, ...] = ()) -> RequestGuard:
@@ -85,6 +91,17 @@ class RequestGuard:
         value = headers.get("host")
         if value is None:
             return None
+        try:
+            return self._decisions[value]
+        except KeyError:
+            pass
+        problem = self._host_problem(value)
+        if len(self._decisions) >= _DECISIONS_KEPT:
+            self._decisions.clear()
+        self._decisions[value] = problem
+        return problem
+
+    def _host_problem(self, value: str) -> Optional[str]:
         name, _port = split_host(value)
         if self.host_allowed(name):
             return None

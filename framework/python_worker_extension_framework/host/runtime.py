@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import time
 import traceback
 from concurrent.futures import thread as _futures_thread
@@ -51,10 +52,14 @@ def default_thread_count() -> int:
 
 def incoming_trace_context(headers: Mapping[str, str]) -> TraceContext:
     """The host's own span continues a valid incoming ``traceparent``; else a new trace."""
-    parsed, _reason = tp.parse(headers.get("traceparent"))
+    incoming = headers.get("traceparent")
+    if incoming is None:  # most local calls: one random draw for both ids
+        ids = secrets.token_hex(24)
+        return TraceContext(f"00-{ids[:32]}-{ids[32:]}-01", "")
+    parsed, _reason = tp.parse(incoming)
     if parsed is None:
         return TraceContext(tp.new().header(), "")
-    own = tp.TraceParent("00", parsed.trace_id, tp.new().parent_id, parsed.flags & 0x01)
+    own = tp.TraceParent("00", parsed.trace_id, secrets.token_hex(8), parsed.flags & 0x01)
     return TraceContext(own.header(), headers.get("tracestate", ""))
 
 
@@ -76,6 +81,30 @@ def format_user_traceback(exc: BaseException) -> str:
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(kept)]
     lines += traceback.format_exception_only(type(exc), exc)
     return "".join(lines).rstrip()
+
+
+async def _finished_within(call: asyncio.Future[Any], timeout: Optional[float]) -> bool:
+    """Whether ``call`` finished within ``timeout`` seconds (None: no limit). What
+    ``asyncio.wait({call}, timeout=...)`` answers, with one waiter future and one timer
+    instead of its sets; cancelling the caller leaves ``call`` running."""
+    if call.done():
+        return True
+    loop = call.get_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def wake(_: Any = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    call.add_done_callback(wake)
+    timer = loop.call_later(timeout, wake) if timeout is not None else None
+    try:
+        await waiter
+    finally:
+        if timer is not None:
+            timer.cancel()
+        call.remove_done_callback(wake)
+    return call.done()
 
 
 @dataclass
@@ -180,16 +209,13 @@ class FunctionHost:
         trace = self.observer.started(spec, context, trigger_value)
         console.executing(spec.name, context.invocation_id, reason)
         started = time.perf_counter()
-        call = asyncio.ensure_future(
-            self.dispatcher.dispatch(
-                spec.function, arguments, context, executor=self.executor, trace=trace
-            )
+        call = self.dispatcher.start(
+            spec.function, arguments, context, executor=self.executor, trace=trace
         )
         self.in_flight.add(call)
         call.add_done_callback(self.in_flight.discard)
-        # asyncio.wait, not wait_for: a request that goes away must not cancel the call.
-        done, _ = await asyncio.wait({call}, timeout=self.settings.function_timeout)
-        if not done:
+        # Not wait_for: a request that goes away must not cancel the call.
+        if not await _finished_within(call, self.settings.function_timeout):
             call.cancel()  # stops an async function; a sync one cannot be stopped in its thread
             outcome.exception = FunctionTimeout(
                 f"Timeout value of {format_timespan(self.settings.function_timeout or 0)} "

@@ -227,7 +227,8 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         **kwargs: Any,
     ) -> None:
         try:
-            if not cls.applies_to(context.function_name):
+            # (_everywhere, when True, answers applies_to() without the call.)
+            if cls._everywhere is not True and not cls.applies_to(context.function_name):
                 return
             invocation = Invocation(logger, context, func_args if func_args is not None else {})
             state.put(context, cls._state_key, invocation)
@@ -236,14 +237,15 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
             cls._after_pre_invocation(context)
 
     @classmethod
-    def _take_invocation(
+    def _missed_pre_hook(
         cls, logger: logging.Logger, context: Any, func_args: Optional[Dict[str, Any]]
     ) -> Optional[Invocation]:
-        invocation: Optional[Invocation] = state.pop(context, cls._state_key)
-        if invocation is None and cls.applies_to(context.function_name):
-            # The pre hook did not run (the extension was imported mid-invocation).
-            invocation = Invocation(logger, context, func_args if func_args is not None else {})
-            invocation.saw_pre_hook = False
+        """The invocation to end when the pre hook kept none: one marked as such when the
+        extension applies (it was imported mid-invocation), else None."""
+        if not cls.applies_to(context.function_name):
+            return None
+        invocation = Invocation(logger, context, func_args if func_args is not None else {})
+        invocation.saw_pre_hook = False
         return invocation
 
     @classmethod
@@ -256,7 +258,9 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        invocation = cls._take_invocation(logger, context, func_args)
+        invocation: Optional[Invocation] = state.pop(context, cls._state_key)
+        if invocation is None:
+            invocation = cls._missed_pre_hook(logger, context, func_args)
         if invocation is not None:
             cls._on_post_invocation(invocation, func_ret)
 
@@ -270,7 +274,9 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        invocation = cls._take_invocation(logger, context, func_args)
+        invocation: Optional[Invocation] = state.pop(context, cls._state_key)
+        if invocation is None:
+            invocation = cls._missed_pre_hook(logger, context, func_args)
         if invocation is not None:
             cls._on_invocation_error(invocation, exception)
 

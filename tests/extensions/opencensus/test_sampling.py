@@ -93,3 +93,24 @@ def test_sampling_rate_from_the_app_setting(
     monkeypatch.setenv("PYTHON_WORKER_EXTENSION_OPENCENSUS_SAMPLING_RATE", "0")
     capture, _ = _run(extension, UNSAMPLED.format(trace=LOW))
     assert capture.spans == []
+
+
+def test_an_unrecorded_new_trace_keeps_one_span_context_for_the_invocation(
+    extension: type[OpenCensusExtension],
+) -> None:
+    extension.configure(exporter=CapturingExporter(), sampling_rate=0.0)
+    seen: Dict[str, Any] = {}
+
+    def main(req: func.HttpRequest, context: func.Context) -> str:
+        tracer = context.tracer
+        seen["headers"] = [tracer.propagator.to_headers(tracer.span_context) for _ in "ab"]
+        seen["same"] = tracer.span_context is tracer.span_context
+        return "ok"
+
+    context = make_context("Main", trace_parent="")
+    invoke(main, context=context, req=make_http_request()).raise_for_exception()
+    first, second = seen["headers"]
+    assert seen["same"] and first == second
+    version, trace_id, parent_id, flags = first["traceparent"].split("-")
+    assert (version, flags, len(trace_id), len(parent_id)) == ("00", "00", 32, 16)
+    assert int(trace_id, 16) and int(parent_id, 16)

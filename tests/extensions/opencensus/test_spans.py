@@ -83,6 +83,44 @@ def test_non_http_trigger_span_is_not_server_kind_and_has_no_http_attributes(
     assert root.status.code == 0
 
 
+def test_each_invocation_reads_its_own_trigger_and_ids(capture: CapturingExporter) -> None:
+    """What is kept per function (the trigger's argument, the fixed attributes) never
+    carries one invocation's values into another's span."""
+
+    def any_trigger(**arguments: Any) -> None:
+        pass
+
+    calls = [
+        ("inv-1", {"req": make_http_request("GET", "https://h/api/a?x=1")}),
+        ("inv-2", {"req": make_http_request("POST", "https://h/api/b")}),
+        ("inv-3", {"timer": TimerRequest(past_due=False)}),
+        ("inv-4", {"items": [TimerRequest(past_due=False)]}),
+        ("inv-5", {"other": "value"}),
+        ("inv-6", {"req": make_http_request("GET", "https://h/api/c")}),
+    ]
+    for invocation_id, arguments in calls:
+        context = make_context("Same", invocation_id=invocation_id)
+        invoke(any_trigger, context=context, **arguments).raise_for_exception()
+    seen = [
+        (
+            span.attributes["faas.invocation_id"],
+            span.attributes["faas.trigger"],
+            span.attributes.get("http.method"),
+            span.attributes.get("http.url"),
+            span.attributes["faas.coldstart"],
+        )
+        for span in capture.spans
+    ]
+    assert seen == [
+        ("inv-1", "http", "GET", "https://h/api/a?x=1", True),
+        ("inv-2", "http", "POST", "https://h/api/b", False),
+        ("inv-3", "timer", None, None, False),
+        ("inv-4", "timer", None, None, False),
+        ("inv-5", "other", None, None, False),
+        ("inv-6", "http", "GET", "https://h/api/c", False),
+    ]
+
+
 def test_user_span_is_a_child_of_the_invocation_span(capture: CapturingExporter) -> None:
     invoke(hello, function_name="Hello", req=make_http_request()).raise_for_exception()
     root, child = capture.named("Hello"), capture.named("parent")

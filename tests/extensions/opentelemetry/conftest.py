@@ -9,7 +9,10 @@ downstream service) and an in-memory exporter configured as the extension's expo
 from __future__ import annotations
 
 import os
-from typing import Iterator
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator, List
 
 import pytest
 from opentelemetry import trace
@@ -79,3 +82,24 @@ def ingestion() -> Iterator[IngestionEndpoint]:
 @pytest.fixture
 def downstream() -> Iterator[Downstream]:
     yield from serve(Downstream())
+
+
+WORKER_PROTOBUF = "protobuf==4.25.*"
+
+
+def pip_target(target: Path, requirements: List[str], *options: str, deps: bool = True) -> None:
+    """pip's resolution of ``requirements`` into ``target`` alone (``pip install --target``)."""
+    command = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    command += ["--target", str(target), *([] if deps else ["--no-deps"]), *options]
+    completed = subprocess.run(
+        [*command, *requirements], capture_output=True, text=True, timeout=600
+    )
+    assert completed.returncode == 0, completed.stderr
+
+
+@pytest.fixture(scope="module")
+def worker_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding only the worker's protobuf, like the worker's own package folder."""
+    target = tmp_path_factory.mktemp("worker-packages")
+    pip_target(target, [WORKER_PROTOBUF], deps=False)
+    return target

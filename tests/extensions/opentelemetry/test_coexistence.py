@@ -1,7 +1,8 @@
 """Beside the worker's own OpenTelemetry mode, in a fresh process each (the global tracer
 provider can be set once per process): the worker (here: what ``PYTHON_ENABLE_OPENTELEMETRY=1``
 does, an SDK provider set globally before the app loads) keeps its provider; the extension
-reuses it, never installs a second one, and adds the invocation span only when asked."""
+reuses it, never installs a second one, and adds the invocation span only when asked.
+Quick, with in-memory exporters; test_distro_coexistence.py runs the real distro."""
 
 from __future__ import annotations
 

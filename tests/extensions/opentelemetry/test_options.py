@@ -41,10 +41,14 @@ def logs_its_trace(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("ok")
 
 
-def plan_for(extension: type[OpenTelemetryExtension], **options: object) -> object:
+def plan_for(
+    extension: type[OpenTelemetryExtension], provider_configured: bool = False, **options: object
+) -> object:
     from python_worker_extension_framework.toolkit.options import resolve
 
-    return build_plan(resolve("X", extension.all_options(), options), provider_configured=False)
+    return build_plan(
+        resolve("X", extension.all_options(), options), provider_configured=provider_configured
+    )
 
 
 def test_nowhere_to_send_is_a_clear_error(extension: type[OpenTelemetryExtension]) -> None:
@@ -143,6 +147,28 @@ def test_invocation_span_auto_follows_the_workers_mode(
     monkeypatch.setenv("PYTHON_ENABLE_OPENTELEMETRY", "1")
     assert plan_for(extension, exporter="none").invocation_span is False  # type: ignore[attr-defined]
     assert plan_for(extension, exporter="none", invocation_span="always").invocation_span is True  # type: ignore[attr-defined]
+
+
+def test_azure_monitor_is_left_to_the_workers_mode_only_for_its_own_resource(
+    extension: type[OpenTelemetryExtension], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workers = "InstrumentationKey=00000000-0000-0000-0000-000000000000"
+    other = "InstrumentationKey=11111111-1111-1111-1111-111111111111"
+    monkeypatch.setenv("APPLICATIONINSIGHTS_CONNECTION_STRING", workers)
+
+    def exporter(configured: bool, **options: object) -> object:
+        plan = plan_for(extension, configured, exporter="azure", **options)
+        return (plan.exporter, plan.left_to_worker)  # type: ignore[attr-defined]
+
+    # Without the worker's mode (or its provider), ours exports.
+    assert exporter(True) == ("azure_monitor", False)
+    monkeypatch.setenv("PYTHON_ENABLE_OPENTELEMETRY", "1")
+    assert exporter(False) == ("azure_monitor", False)  # the distro did not set up
+    # The worker's distro sends to that resource already: ours adds to its providers.
+    assert exporter(True) == ("none", True)
+    assert exporter(True, connection_string=workers) == ("none", True)
+    # Another resource: a second export is what was asked for.
+    assert exporter(True, connection_string=other) == ("azure_monitor", False)
 
 
 def test_sampling_agrees_with_request_logging(extension: type[OpenTelemetryExtension]) -> None:

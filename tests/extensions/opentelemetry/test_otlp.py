@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 import azure.functions as func
 import pytest
 from azure.functions.timer import TimerRequest
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
 from python_worker_extension_opentelemetry import OpenTelemetryExtension
 
@@ -99,6 +99,80 @@ def test_metrics_count_invocations_errors_and_durations(
     assert duration["count"] == 5 and duration["sum"] > 0
     (cold,) = otlp.metric_points("faas.coldstarts")
     assert cold["value"] == 1 and cold["attributes"]["faas.name"] == "Order"
+
+
+# Obtained at import, before any configure(): the API's proxy binds it to ours once
+# the extension installs its meter provider.
+orders_placed = metrics.get_meter("tests.orders").create_counter("orders.placed", unit="{order}")
+
+
+metrics.get_meter("tests.orders").create_observable_gauge(
+    "orders.queue", callbacks=[lambda options: [metrics.Observation(5, {"queue": "orders"})]]
+)
+
+
+def place(req: func.HttpRequest) -> func.HttpResponse:
+    orders_placed.add(1, {"region": req.params.get("region", "west")})
+    metrics.get_meter("tests.orders").create_histogram("orders.basket", unit="{item}").record(
+        int(req.params.get("items", "1"))
+    )
+    return func.HttpResponse("ok")
+
+
+def test_a_users_own_instruments_go_through_the_same_backend(
+    extension: type[OpenTelemetryExtension], otlp: OtlpReceiver
+) -> None:
+    configure_otlp(extension, otlp)
+    installed = metrics.get_meter_provider()
+    assert type(installed).__name__ == "SwitchingMeterProvider"  # set globally, once
+    for query in ("region=west&items=2", "region=east&items=3", "region=west&items=4"):
+        invoke(
+            place,
+            context=make_context("Place"),
+            req=make_http_request("GET", f"http://h/api/place?{query}"),
+        )
+    extension.flush(10.0)
+    placed = {p["attributes"]["region"]: p["value"] for p in otlp.metric_points("orders.placed")}
+    assert placed == {"west": 2, "east": 1}
+    (basket,) = otlp.metric_points("orders.basket")
+    assert basket["count"] == 3 and basket["sum"] == 9
+    assert _latest(otlp.metric_points("faas.invocations"), "Place")["value"] == 3
+    configure_otlp(extension, otlp)  # again: the same global provider follows
+    assert metrics.get_meter_provider() is installed
+
+
+def test_a_users_instruments_follow_a_new_configuration(
+    extension: type[OpenTelemetryExtension], otlp: OtlpReceiver
+) -> None:
+    configure_otlp(extension, otlp)
+    invoke(place, context=make_context("Place"), req=make_http_request("GET", "http://h/api/place"))
+    extension.flush(10.0)
+    # Reconfigured without a metrics backend: the user's instruments record nothing (every
+    # point the first configuration exports, cumulative, still says 1)...
+    extension.configure(exporter="none", instrumentations="none")
+    invoke(place, context=make_context("Place"), req=make_http_request("GET", "http://h/api/place"))
+    extension.flush(10.0)
+    # ...and with one again, they go to the new one (counting from the switch).
+    configure_otlp(extension, otlp)
+    request = make_http_request("GET", "http://h/api/place?region=north")
+    invoke(place, context=make_context("Place"), req=request)
+    extension.flush(10.0)
+    points = otlp.metric_points("orders.placed")
+    assert {p["value"] for p in points if p["attributes"]["region"] == "west"} == {1}
+    assert points[-1] == {"attributes": {"region": "north"}, "value": 1}
+
+
+def test_a_users_observable_instruments_are_observed_by_each_configuration(
+    extension: type[OpenTelemetryExtension], otlp: OtlpReceiver
+) -> None:
+    configure_otlp(extension, otlp)
+    extension.flush(10.0)
+    assert otlp.metric_points("orders.queue")[-1] == {"attributes": {"queue": "orders"}, "value": 5}
+    extension.configure(exporter="none", instrumentations="none")
+    seen = len(otlp.metric_points("orders.queue"))
+    configure_otlp(extension, otlp)
+    extension.flush(10.0)
+    assert len(otlp.metric_points("orders.queue")) > seen  # registered with the new one too
 
 
 def test_log_records_carry_the_invocation_ids(

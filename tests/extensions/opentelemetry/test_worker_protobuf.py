@@ -25,12 +25,11 @@ from typing import Dict, List
 import pytest
 from packaging.requirements import Requirement
 
-from .conftest import INSTRUMENTATION_KEY
+from .conftest import INSTRUMENTATION_KEY, pip_target
 from .receivers import IngestionEndpoint, OtlpReceiver
 
 pytestmark = pytest.mark.slow
 
-WORKER_PROTOBUF = "protobuf==4.25.*"
 OURS = ("python-worker-extension-framework",)
 
 
@@ -46,21 +45,6 @@ def third_party_requirements(distribution: str, extra: str = "") -> List[str]:
             requirement.marker = None
             found.append(str(requirement))
     return found
-
-
-def pip_target(target: Path, requirements: List[str], deps: bool = True) -> None:
-    command = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    command += ["--target", str(target), *([] if deps else ["--no-deps"]), *requirements]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert completed.returncode == 0, completed.stderr
-
-
-@pytest.fixture(scope="module")
-def worker_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding only the worker's protobuf, like the worker's own package folder."""
-    target = tmp_path_factory.mktemp("worker-packages")
-    pip_target(target, [WORKER_PROTOBUF], deps=False)
-    return target
 
 
 PRELUDE = """
