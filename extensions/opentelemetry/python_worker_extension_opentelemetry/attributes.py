@@ -124,12 +124,16 @@ def add_http_attributes(
         attributes[URL_QUERY] = redactor.query(query)
     headers: Mapping[str, str] = getattr(request, "headers", None) or {}
     if headers:
-        agent = headers.get("user-agent")
-        if agent:
-            attributes[USER_AGENT] = agent
-        forwarded = headers.get("x-forwarded-for")
-        if forwarded:
-            attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
+        # ``in`` before the lookup: the worker's headers answer ``get`` of a header that is
+        # not there (most requests send no ``X-Forwarded-For``) with a caught KeyError.
+        if "user-agent" in headers:
+            agent = headers["user-agent"]
+            if agent:
+                attributes[USER_AGENT] = agent
+        if "x-forwarded-for" in headers:
+            forwarded = headers["x-forwarded-for"]
+            if forwarded:
+                attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
         if record_headers:
             present = {name: headers[name] for name in record_headers if name in headers}
             for name, value in redactor.headers(present).items():

@@ -8,49 +8,27 @@ that nobody will see costs next to nothing.
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
-from typing import Any, ClassVar, Dict, Optional, Tuple
+from typing import Any, ClassVar, Optional, Tuple
 from urllib.parse import urlsplit
 
 from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
     WorkerExtension,
+    logs,
     traceparent,
 )
 from python_worker_extension_framework.toolkit.triggers import find_trigger
 
 from . import sampling
-from .formatting import json_line, text_line
 from .options import OPTIONS, Plan
 from .record import build, ending_of
 
 LOGGER_NAME = "python_worker_extension_request_logging"
 RECORD_ATTRIBUTE = "request_log"
 _STARTED = "started"
-
-
-def _emit(
-    logger: logging.Logger, level: int, message: str, record: Dict[str, Any], caller: Any
-) -> None:
-    """What ``logger.log(level, "%s", message, extra={**record, RECORD_ATTRIBUTE: record})``
-    does once the level is known to be enabled, at less cost: the caller is the frame
-    given (what ``findCaller`` would find), and the record's keys, which are fixed and
-    never clash with a ``LogRecord``'s own attributes, are set without ``extra``'s
-    per-key checks. ``makeRecord`` and ``handle`` are the logger's own, so filters,
-    handlers, propagation and a custom record factory behave as with ``log``."""
-    if logging._srcfile:  # the documented switch that turns caller lookup off
-        code = caller.f_code
-        fn, lno, func = code.co_filename, caller.f_lineno, code.co_name
-    else:
-        fn, lno, func = "(unknown file)", 0, "(unknown function)"
-    log_record = logger.makeRecord(logger.name, level, fn, lno, "%s", (message,), None, func)
-    attributes = log_record.__dict__
-    attributes.update(record)
-    attributes[RECORD_ATTRIBUTE] = record
-    logger.handle(log_record)
 
 
 class RequestLoggingExtension(WorkerExtension):
@@ -96,15 +74,19 @@ class RequestLoggingExtension(WorkerExtension):
     @classmethod
     def _log(cls, invocation: Invocation, result: Any, exception: Optional[BaseException]) -> None:
         ended = time.perf_counter()
-        cls.settings()  # resolves app settings and defaults (and the plan) when unconfigured
         plan = cls._plan
         if plan is None:
-            return
-        trigger, value = find_trigger(invocation.func_args)
+            cls.settings()  # resolves app settings and defaults (and the plan) when unconfigured
+            plan = cls._plan
+            if plan is None:
+                return
+        func_args = invocation.func_args
+        trigger, value = find_trigger(func_args)
         request = value if trigger == "http" else None
-        ending = ending_of(request, result, exception, invocation.func_args)
+        ending = ending_of(request, result, exception, func_args)
         level = plan.levels[ending.outcome]
-        if not cls.log.isEnabledFor(level):
+        log = cls.log
+        if not log.isEnabledFor(level):
             return
         url: Tuple[str, str] = ("", "")
         if request is not None:
@@ -123,16 +105,22 @@ class RequestLoggingExtension(WorkerExtension):
         started = invocation.data.get(_STARTED)
         duration_ms = round((ended - started) * 1000.0, 3) if started is not None else None
         try:
-            record = build(
+            record, message = build(
                 invocation, plan, trigger, request, url, ending, exception, duration_ms, trace_id
             )
-            message = json_line(record) if plan.json else text_line(record)
         except Exception as exc:  # never let a request's content break or leak through
-            cls.log.error(
+            log.error(
                 "request record for %s (invocation %s) could not be built: %s",
                 invocation.function_name,
                 invocation.invocation_id,
                 type(exc).__name__,
             )
             return
-        _emit(cls.log, level, message, record, sys._getframe())
+        # ``logs.emit`` with ``extra={**record, RECORD_ATTRIBUTE: record}``, without the
+        # second level check and the merged copy: the record's keys are fixed and never
+        # clash with a ``LogRecord``'s own attributes.
+        log_record = logs.make_record(log, level, "%s", (message,), sys._getframe())
+        attributes = log_record.__dict__
+        attributes.update(record)
+        attributes[RECORD_ATTRIBUTE] = record
+        log.handle(log_record)

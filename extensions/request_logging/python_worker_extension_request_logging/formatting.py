@@ -59,7 +59,8 @@ def _quoted(value: Any) -> str:
     return text.translate(_IN_QUOTES)
 
 
-def _duration(value: Any) -> str:
+def duration_text(value: Any) -> str:
+    """``12.34ms``, or ``-`` when the duration is not known."""
     return "-" if value is None else f"{value:.2f}ms"
 
 
@@ -79,7 +80,7 @@ def text_line(record: Mapping[str, Any]) -> str:
             _bare(record["method"]),
             target,
             _bare(get("status_code")),
-            _duration(get("duration_ms")),
+            duration_text(get("duration_ms")),
             "function=" + _bare(get("function")),
         ]
         tail = _HTTP_TAIL
@@ -88,7 +89,7 @@ def text_line(record: Mapping[str, Any]) -> str:
             _bare(get("trigger")),
             _bare(get("function")),
             _bare(get("outcome")),
-            _duration(get("duration_ms")),
+            duration_text(get("duration_ms")),
         ]
         tail = _OTHER_TAIL
     append = parts.append

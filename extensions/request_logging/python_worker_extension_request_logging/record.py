@@ -8,6 +8,7 @@ data that failed, secrets included); the worker logs the traceback itself.
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import azure.functions as func
@@ -15,6 +16,7 @@ from python_worker_extension_framework.toolkit import Invocation, facts
 from python_worker_extension_framework.toolkit.redaction import Findings
 
 from .bodies import excerpt, mimetype_of
+from .formatting import duration_text, json_line, text_line
 from .http_fields import (
     body_of,
     client_ip,
@@ -53,6 +55,20 @@ OPTIONAL_KEYS = ("request_headers", "response_headers", "request_body", "respons
 
 # The record's only values that are dicts (of header values).
 _DICT_KEYS = ("request_headers", "response_headers")
+# The text values of an HTTP record that its text line shows (after scrubbing).
+_LINE_TEXTS = operator.itemgetter(
+    "function",
+    "invocation_id",
+    "outcome",
+    "trace_id",
+    "exception_type",
+    "method",
+    "route",
+    "path",
+    "query",
+    "client_ip",
+    "user_agent",
+)
 
 MAX_URL_CHARS = 2048
 MAX_USER_AGENT_CHARS = 512
@@ -110,14 +126,50 @@ def build(
     exception: Optional[BaseException],
     duration_ms: Optional[float],
     trace_id: Optional[str],
-) -> Dict[str, Any]:
-    """The record, redacted. ``url`` is ``(path, query)`` of the request (unused otherwise)."""
+) -> Tuple[Dict[str, Any], str]:
+    """The record, redacted, and the message that carries it: its JSON object
+    (``format="json"``) or its text line. ``url`` is ``(path, query)`` of the request
+    (unused otherwise). The text line is written from the values at hand where that gives
+    the same text as ``text_line(record)``, which is then not needed."""
+    record, line = _build(
+        invocation,
+        plan,
+        trigger,
+        request,
+        url,
+        ending,
+        exception,
+        duration_ms,
+        trace_id,
+        not plan.json,
+    )
+    if plan.json:
+        return record, json_line(record)
+    return record, line if line is not None else text_line(record)
+
+
+def _build(
+    invocation: Invocation,
+    plan: Plan,
+    trigger: str,
+    request: Optional[func.HttpRequest],
+    url: Tuple[str, str],
+    ending: Ending,
+    exception: Optional[BaseException],
+    duration_ms: Optional[float],
+    trace_id: Optional[str],
+    want_line: bool,
+) -> Tuple[Dict[str, Any], Optional[str]]:
+    """The record, and (``want_line``) its text line when the common case can write it
+    directly: an HTTP record without headers or bodies whose values need no escaping."""
     exception_type = exception_name(exception) if exception is not None else None
     attempt = facts.retry_attempt(invocation.context)
+    function = invocation.function_name
+    invocation_id = invocation.invocation_id
     if request is None:
         record: Dict[str, Any] = {
-            "function": invocation.function_name,
-            "invocation_id": invocation.invocation_id,
+            "function": function,
+            "invocation_id": invocation_id,
             "trigger": trigger,
             "outcome": ending.outcome,
             "status_code": ending.status_code,
@@ -135,47 +187,103 @@ def build(
         }
         if attempt is not None:
             record[ATTEMPT_KEY] = attempt
-        return record
+        return record, None
 
     findings = Findings()
     redactor = plan.redactor
-    route_params = request.route_params or {}
+    path, raw_query = url
+    route_params = request.route_params
     if route_params:
         redactor.route_params(route_params, findings)
-    route, path = route_and_path(url[0], route_params, redactor)
+        route, path = route_and_path(path, route_params, redactor)
+    else:
+        route = path
     if "=" in path or ":" in path or "%" in path or "eyJ" in path:
         path = redactor.text(path, findings)
-    query = redactor.query(url[1], findings) if url[1] else None
+    route = route[:MAX_URL_CHARS]
+    path = path[:MAX_URL_CHARS]
+    query = redactor.query(raw_query, findings)[:MAX_URL_CHARS] or None if raw_query else None
     headers = request.headers
     user_agent = header(headers, "user-agent")
+    user_agent = redactor.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None
+    forwarded_for = client_ip(headers) if "x-forwarded-for" in headers else None
     body = request.get_body() or b""
+    response_bytes = None if exception is not None else response_size(ending.response)
+    method = request.method
+    status_code = ending.status_code
     record = {
-        "function": invocation.function_name,
-        "invocation_id": invocation.invocation_id,
+        "function": function,
+        "invocation_id": invocation_id,
         "trigger": trigger,
         "outcome": ending.outcome,
-        "status_code": ending.status_code,
+        "status_code": status_code,
         "duration_ms": duration_ms,
         "trace_id": trace_id,
         "exception_type": exception_type,
-        "method": request.method,
-        "route": route[:MAX_URL_CHARS],
-        "path": path[:MAX_URL_CHARS],
-        "query": query[:MAX_URL_CHARS] if query else None,
+        "method": method,
+        "route": route,
+        "path": path,
+        "query": query,
         "request_bytes": len(body),
-        "response_bytes": None if exception is not None else response_size(ending.response),
-        "client_ip": client_ip(headers),
-        "user_agent": (
-            redactor.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None
-        ),
+        "response_bytes": response_bytes,
+        "client_ip": forwarded_for,
+        "user_agent": user_agent,
     }
     if attempt is not None:
         record[ATTEMPT_KEY] = attempt
     if plan.header_allow or plan.log_body:
         _add_optional(record, plan, request, headers, body, ending, findings)
+        want_line = False  # the optional fields are escaped by ``text_line``
+    outcome = ending.outcome
     if findings:
         _scrub_everywhere(record, findings)
-    return record
+        # A value masked elsewhere may have been masked here too: use the record's text.
+        (
+            function,
+            invocation_id,
+            outcome,
+            trace_id,
+            exception_type,
+            method,
+            route,
+            path,
+            query,
+            forwarded_for,
+            user_agent,
+        ) = _LINE_TEXTS(record)
+    if not want_line or type(method) is not str:
+        return record, None
+    # ``text_line`` escapes a value only when it is not printable or (bare) has a space;
+    # when none needs it, the line is these values as they are (the same text).
+    bare = f"{method}{path}{query or ''}{function}{outcome}{route}{invocation_id}{trace_id or ''}"
+    if forwarded_for is not None:
+        bare += forwarded_for
+    if exception_type is not None:
+        bare += exception_type
+    if not bare.isprintable() or " " in bare:
+        return record, None
+    if user_agent is not None and (
+        not user_agent.isprintable() or '"' in user_agent or "\\" in user_agent
+    ):
+        return record, None
+    target = f"{path}?{query}" if query else path
+    line = (
+        f"{method} {target} {status_code} {duration_text(duration_ms)} function={function}"
+        f" outcome={outcome} route={route} request_bytes={len(body)}"
+    )
+    if response_bytes is not None:
+        line += f" response_bytes={response_bytes}"
+    if forwarded_for is not None:
+        line += f" client_ip={forwarded_for}"
+    if user_agent is not None:
+        line += f' user_agent="{user_agent}"'
+    if exception_type is not None:
+        line += f" exception_type={exception_type}"
+    if attempt is not None:
+        line += f" attempt={attempt}"
+    if trace_id is not None:
+        line += f" trace_id={trace_id}"
+    return record, f"{line} invocation_id={invocation_id}"
 
 
 def _add_optional(

@@ -69,13 +69,16 @@ class TimerExtension(WorkerExtension):
 
     @classmethod
     def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
-        seconds = _elapsed(invocation)
-        if seconds is None:
+        # ``_elapsed`` and ``_level`` written out: this runs on every invocation.
+        started: Optional[float] = invocation.data.get(_STARTED)
+        if started is None:
             return
+        seconds = time.perf_counter() - started
         plan = cls._plan or _DEFAULT_PLAN
+        threshold = plan.slow_threshold_seconds
         logs.emit(
             cls.log,
-            _level(plan, seconds),
+            logging.WARNING if threshold is not None and seconds > threshold else logging.INFO,
             LOG_FORMAT,
             (invocation.function_name, seconds),
             sys._getframe(),

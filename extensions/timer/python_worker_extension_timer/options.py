@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from python_worker_extension_framework.toolkit import Option
@@ -84,11 +84,13 @@ class Plan:
     append_to_http_response: bool = False
     server_timing_metric: Optional[str] = None  # None: no Server-Timing header
     slow_threshold_seconds: Optional[float] = None
+    # Whether an HTTP response needs to be looked for at all (derived, not an argument;
+    # a field rather than a property, as the post hook reads it on every invocation).
+    touches_response: bool = field(init=False, default=False)
 
-    @property
-    def touches_response(self) -> bool:
-        """Whether an HTTP response needs to be looked for at all."""
-        return self.append_to_http_response or self.server_timing_metric is not None
+    def __post_init__(self) -> None:
+        touches = self.append_to_http_response or self.server_timing_metric is not None
+        object.__setattr__(self, "touches_response", touches)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Plan:

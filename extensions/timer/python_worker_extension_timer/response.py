@@ -25,6 +25,11 @@ def suffix(seconds: float) -> str:
     return f" (TimeElapsed: {seconds} sec)"
 
 
+def _suffix_of(seconds_text: str) -> str:
+    """``suffix`` from the seconds already written as text (``str(seconds)``)."""
+    return f" (TimeElapsed: {seconds_text} sec)"
+
+
 def server_timing_entry(metric: str, seconds: float) -> str:
     """One W3C Server-Timing entry: ``<metric>;dur=<milliseconds>``."""
     return f"{metric};dur={seconds * 1000.0:.3f}"
@@ -49,8 +54,9 @@ def find_response(result: Any, func_args: Mapping[str, Any]) -> Optional[HttpRes
 def report(response: HttpResponse, seconds: float, plan: Plan) -> None:
     """Apply the plan to one response: body suffix and headers."""
     if plan.append_to_http_response:
-        http.append_text_if_body_can_grow(response, suffix(seconds))
-        http.set_header(response, ELAPSED_HEADER, str(seconds))
+        seconds_text = str(seconds)  # once for the body and the header: the same number
+        http.append_text_if_body_can_grow(response, _suffix_of(seconds_text))
+        http.set_header(response, ELAPSED_HEADER, seconds_text)
     if plan.server_timing_metric is not None:
         http.add_header_value(
             response,

@@ -93,7 +93,10 @@ def append_text_if_body_can_grow(response: HttpResponse, text: str) -> bool:
     if status < 200 or status in _BODYLESS_STATUSES:
         return False
     header: Optional[str] = None
-    for name, value in response.headers.items():
+    headers = response.headers
+    # Most responses set no header (the content type comes from ``mimetype``): then
+    # there is nothing to walk.
+    for name, value in headers.items() if headers else ():
         lowered = name.lower()
         if lowered == "content-type":
             header = value

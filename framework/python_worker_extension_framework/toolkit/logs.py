@@ -6,6 +6,8 @@ the stack to find the caller (``findCaller``) and checks ``extra``'s keys one by
 known: the caller's frame is passed in (``sys._getframe()`` at the call site), and the
 record is made and handled by the logger's own ``makeRecord`` and ``handle``, so filters,
 handlers, propagation and a custom record factory behave exactly as with ``log``.
+``make_record`` is its first half, for a caller that sets many attributes on the record
+itself before ``logger.handle``.
 """
 
 from __future__ import annotations
@@ -30,12 +32,26 @@ def emit(
     """
     if not logger.isEnabledFor(level):
         return
-    if caller is not None and logging._srcfile:  # the documented switch for caller lookup
-        code = caller.f_code
-        fn, lno, func = code.co_filename, caller.f_lineno, code.co_name
-    else:
-        fn, lno, func = "(unknown file)", 0, "(unknown function)"
-    record = logger.makeRecord(logger.name, level, fn, lno, msg, args, None, func)
+    record = make_record(logger, level, msg, args, caller)
     if extra:
         record.__dict__.update(extra)
     logger.handle(record)
+
+
+def make_record(
+    logger: logging.Logger,
+    level: int,
+    msg: str,
+    args: Tuple[Any, ...],
+    caller: Optional[FrameType],
+) -> logging.LogRecord:
+    """The record ``emit`` would handle, for a caller that has checked the level itself
+    and adds its own attributes before passing it to ``logger.handle``."""
+    if caller is not None and logging._srcfile:  # the documented switch for caller lookup
+        code = caller.f_code
+        return logger.makeRecord(
+            logger.name, level, code.co_filename, caller.f_lineno, msg, args, None, code.co_name
+        )
+    return logger.makeRecord(
+        logger.name, level, "(unknown file)", 0, msg, args, None, "(unknown function)"
+    )

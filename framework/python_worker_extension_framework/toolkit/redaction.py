@@ -430,6 +430,9 @@ class Redactor:
             pieces, step = _QUERY_SEPARATORS.split(query), 2  # separators kept in pieces
         else:
             pieces, step = query.split("&"), 1
+        is_secret_name = self.is_secret_name
+        # ``_secret_value``'s first test, done here: most values are plain.
+        shape_only = not self.extra_patterns
         for index in range(0, len(pieces), step):
             piece = pieces[index]
             name, equals, value = piece.partition("=")
@@ -440,8 +443,12 @@ class Redactor:
                 continue
             if not value:
                 continue
-            if self.is_secret_name(name) or self._secret_value(value):
-                found.add(value)
+            if is_secret_name(name) or (
+                not (shape_only and _PLAIN_VALUE(value) and "eyJ" not in value)
+                and self._secret_value(value)
+            ):
+                if len(value) >= MIN_ECHO_LENGTH:  # shorter ones ``add`` would not keep
+                    found.add(value)
                 pieces[index] = f"{name}={REDACTED}"
         return "".join(pieces) if step == 2 else "&".join(pieces)
 
