@@ -21,6 +21,7 @@ file, console) and both record formats. Each output must have seen at least
 from __future__ import annotations
 
 import collections
+import importlib.util
 import itertools
 import json
 import re
@@ -49,6 +50,11 @@ QUERY_CASES, HEADER_CASES, COOKIE_CASES, BODY_CASES = 16, 10, 6, 16
 CASES_PER_REQUEST = QUERY_CASES + HEADER_CASES + COOKIE_CASES + BODY_CASES
 MIN_CASES = 2000
 EXAMPLES = -(-MIN_CASES // CASES_PER_REQUEST) + 3
+OPENTELEMETRY = importlib.util.find_spec("python_worker_extension_opentelemetry") is not None
+# A line of OpenTelemetry's console exporters (indented JSON) holding the request's marker:
+# the invocation span's ``url.query``, the outgoing ``requests`` span's ``http.url``
+# (``url.full`` under the new conventions), an exported log record's ``body``.
+TELEMETRY_CONSOLE_LINE = r'^\s+"(?:KEYS)": ".*MARKER'
 
 APP = '''
 import json
@@ -183,7 +189,7 @@ def context(text: str, needle: str, width: int = 160) -> str:
 
 
 def wait_for_lines(outputs: Outputs, path: Path, marker: str, count: int) -> str:
-    """The new lines of ``path`` once ``marker`` occurs in them ``count`` times.
+    """The new lines of ``path`` once ``count`` of them hold ``marker``.
 
     Polls a file another process writes; the bound on the number of polls only ends a
     failing run, it is not a timing assertion."""
@@ -191,7 +197,7 @@ def wait_for_lines(outputs: Outputs, path: Path, marker: str, count: int) -> str
     text = ""
     for _ in range(750):
         text += outputs.read_new(path)
-        if text.count(marker) >= count:
+        if sum(marker in line for line in text.splitlines()) >= count:
             return text
         pause.wait(0.02)
     raise AssertionError(f"{path.name}: {count} line(s) with {marker!r} never came:\n{text}")
@@ -244,7 +250,14 @@ def probed_host(
         "PYTHON_WORKER_EXTENSION_OPENCENSUS_JSONL_PATH": str(census_spans),
         "PYTHON_WORKER_EXTENSION_OPENTELEMETRY_EXPORTER": telemetry_exporter,
         "PYTHON_WORKER_EXTENSION_OPENTELEMETRY_JSONL_PATH": str(telemetry_spans),
+        # OpenTelemetry's batch processor exports every 5 s by default: a request's spans
+        # would be exported (and checked) long after its step, or never. Soon, so each
+        # step waits for its own spans below.
+        "OTEL_BSP_SCHEDULE_DELAY": "20",
     }
+    if telemetry_exporter == "console":  # its log export too (the jsonl exporter has none)
+        env["PYTHON_WORKER_EXTENSION_OPENTELEMETRY_EXPORT_LOGS"] = "true"
+        env["OTEL_BLRP_SCHEDULE_DELAY"] = "20"
     span_files = [census_spans, telemetry_spans] if census_exporter == "jsonl" else []
     with running_host(app, env=env, args=["--max-body-size", "1048576"]) as host:
         yield census_exporter, Outputs(host, records, span_files)
@@ -296,25 +309,32 @@ def test_no_secret_reaches_a_record_span_console_line_or_response(
         check("response", marker + response.text + repr(response.headers), marker, cases)
 
         census_lines = 2  # the invocation's span and the outgoing call's
+        telemetry_lines = 2  # the same two, from OpenTelemetry
         if census_exporter == "console":
             host.wait_for(rf'"span_id".*{re.escape(marker)}', count=census_lines)
+            if OPENTELEMETRY:  # each of its two spans, by the attribute holding the marker
+                # and the request logging record it exported, by its body
+                for keys in (r"url\.query", r"http\.url|url\.full", "body"):
+                    line = TELEMETRY_CONSOLE_LINE.replace("KEYS", keys)
+                    host.wait_for(line.replace("MARKER", re.escape(marker)))
         host.wait_for(RECORD_LINE.replace("MARKER", re.escape(marker)))
         records = wait_for_lines(outputs, outputs.records, marker, 1)
         check("log records", records, marker, cases)
         for path in outputs.span_files:
-            if path.name.startswith("opentelemetry") and not path.exists():
+            if path.name.startswith("opentelemetry") and not OPENTELEMETRY:
                 continue  # OpenTelemetry is not installed in this environment
-            if "census" in path.name:
-                spans = wait_for_lines(outputs, path, marker, census_lines)
-                check(f"spans ({path.name})", spans, marker, cases)
-            else:  # OpenTelemetry's own span format: any new span, checked all the same
-                spans = wait_for_lines(outputs, path, "\n", 1)
-                check(f"spans ({path.name})", spans, marker, cases, own=False)
+            lines = census_lines if "census" in path.name else telemetry_lines
+            spans = wait_for_lines(outputs, path, marker, lines)
+            check(f"spans ({path.name})", spans, marker, cases)
         check("console", outputs.new_console(), marker, cases)
 
     one_request()
     wanted = MIN_CASES * (10 if slow else 1)
     required = ["response", "log records", "console"]
-    required += [f"spans ({path.name})" for path in outputs.span_files if path.exists()]
+    required += [
+        f"spans ({path.name})"
+        for path in outputs.span_files
+        if OPENTELEMETRY or not path.name.startswith("opentelemetry")
+    ]
     short = {name: checked.get(name, 0) for name in required if checked.get(name, 0) < wanted}
     assert not short, f"fewer than {wanted} cases checked: {short} (all: {checked})"

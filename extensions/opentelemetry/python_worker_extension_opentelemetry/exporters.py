@@ -4,8 +4,9 @@ failures from ever reaching an invocation.
 A backend is up to three exporters (spans, metrics, logs). ``azure_monitor`` and ``otlp``
 have all three, ``console`` too; ``jsonl`` writes spans to a local file (one JSON object a
 line, the same purpose as the OpenCensus extension's); ``none`` and an exporter object
-of the user's export spans only. Every exporter is wrapped: a failure (an exception or a
-FAILURE result) is counted, and logged at most once a minute, never raised.
+of the user's export spans only. Every exporter is wrapped: spans and log records are
+masked first (``redacting``: whatever code made them, no secret is exported), and a failure
+(an exception or a FAILURE result) is counted, and logged at most once a minute, never raised.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from python_worker_extension_framework.toolkit import ExtensionConfigError
 
 from .options import Plan
+from .redacting import RedactingLogExporter, RedactingSpanExporter, SpanRedaction
 
 LOGGER_NAME = "python_worker_extension_opentelemetry"
 FAILURE_LOG_INTERVAL_SECONDS = 60.0
@@ -341,8 +343,11 @@ def _console(plan: Plan) -> Backend:
     )
 
 
-def build_backend(plan: Plan, failures: FailureLog) -> Optional[Backend]:
-    """The guarded exporters a plan names; None for ``none`` (nothing is exported)."""
+def build_backend(
+    plan: Plan, failures: FailureLog, redaction: Optional[SpanRedaction] = None
+) -> Optional[Backend]:
+    """The guarded, redacting exporters a plan names; None for ``none`` (nothing is
+    exported)."""
     choice = plan.exporter
     if choice == "none":
         return None
@@ -357,11 +362,16 @@ def build_backend(plan: Plan, failures: FailureLog) -> Optional[Backend]:
     else:
         backend = Backend(type(choice).__name__, choice, plan.metric_exporter)
     owned = isinstance(choice, str)
-    backend.spans = GuardedSpanExporter(backend.spans, backend.label, failures, owned=owned)
+    redaction = redaction if redaction is not None else SpanRedaction()
+    backend.spans = GuardedSpanExporter(
+        RedactingSpanExporter(backend.spans, redaction), backend.label, failures, owned=owned
+    )
     if backend.metrics is not None:
         from .metrics import GuardedMetricExporter  # the metrics SDK, only when it is used
 
         backend.metrics = GuardedMetricExporter(backend.metrics, backend.label, failures)
     if backend.logs is not None:
-        backend.logs = GuardedLogExporter(backend.logs, backend.label, failures)
+        backend.logs = GuardedLogExporter(
+            RedactingLogExporter(backend.logs, redaction), backend.label, failures
+        )
     return backend

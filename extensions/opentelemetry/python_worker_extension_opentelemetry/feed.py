@@ -1,6 +1,10 @@
 """The span processor that also hands every ended span to the framework's span feed, where
 the local host's dashboard listens (``toolkit.span_feed``); in Azure nobody listens and it
-costs one check per span. It wraps the exporting processor, when there is one."""
+costs one check per span. It wraps the exporting processor, when there is one.
+
+Spans reach the feed masked, as they are exported. On a provider we do not own
+(``mask_at_start``) it also masks the attributes each span starts with, in place: that
+provider's own exporters then see the masked values too."""
 
 from __future__ import annotations
 
@@ -11,14 +15,23 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from python_worker_extension_framework.toolkit import span_feed
 
+from .redacting import SpanRedaction
+
 
 class FeedingProcessor(SpanProcessor):
     """``inner`` (the exporting processor, or None), plus the span feed."""
 
-    def __init__(self, inner: Optional[SpanProcessor]) -> None:
+    def __init__(
+        self, inner: Optional[SpanProcessor], redaction: Optional[SpanRedaction] = None
+    ) -> None:
         self.inner = inner
+        self.redaction = redaction if redaction is not None else SpanRedaction()
+        self.mask_at_start = False
 
     def on_start(self, span: Span, parent_context: Optional[otel_context.Context] = None) -> None:
+        if self.mask_at_start:
+            with contextlib.suppress(Exception):  # never fail the span's start
+                self.redaction.at_start(span)
         if self.inner is not None:
             self.inner.on_start(span, parent_context=parent_context)
 
@@ -26,7 +39,7 @@ class FeedingProcessor(SpanProcessor):
         if span_feed.listening():
             # A span the feed cannot read must not stop the export.
             with contextlib.suppress(Exception):
-                span_feed.publish([span_feed.from_opentelemetry(span)])
+                span_feed.publish([span_feed.from_opentelemetry(self.redaction.span(span))])
         if self.inner is not None:
             self.inner.on_end(span)
 

@@ -5,7 +5,8 @@ OpenTelemetry instrumentation packages, Azure SDK calls through
 ``azure-core-tracing-opentelemetry``. Each is imported only when named and installed, and
 skipped when already instrumented (by the distro, the app or an earlier ``configure()``),
 so nothing is wrapped twice. They use the global tracer provider, so they follow the
-current configuration.
+current configuration. Those we instrument get our request hook (``redacting.url_hook``),
+which masks secrets in the span's URL before any exporter sees it.
 
 A client library the app has not imported yet at ``configure()`` is instrumented when it is
 imported (a post-import hook runs before the importer gets the module, so every call is
@@ -34,6 +35,7 @@ from typing import Any, Callable, Dict, List, Set, Tuple
 from opentelemetry import trace
 
 from .exporters import LOGGER_NAME
+from .redacting import azure_span_class, request_hooks
 
 _lock = threading.RLock()  # an instrumentation imported at a library's import may import another
 _factory_installed = False
@@ -139,7 +141,7 @@ def _instrument_azure_sdk() -> str:
         return "not installed"
     if settings.tracing_implementation() is not None:
         return "already instrumented"
-    settings.tracing_implementation = OpenTelemetrySpan
+    settings.tracing_implementation = azure_span_class(OpenTelemetrySpan)  # URLs masked
     _instrumented_here["azure_sdk"] = settings
     return "instrumented"
 
@@ -208,7 +210,9 @@ def _instrument(name: str) -> str:
         instrumentor = getattr(module, class_name)()  # a singleton per class
         if instrumentor.is_instrumented_by_opentelemetry:
             return "already instrumented"
-        instrumentor.instrument()
+        # Our request hook masks the span's URL as it starts (secrets in the query), so
+        # every exporter sees it masked, including another provider's.
+        instrumentor.instrument(**request_hooks(name))
         _instrumented_here[name] = instrumentor
         return "instrumented"
     except Exception as exc:  # e.g. the library itself is missing or too old

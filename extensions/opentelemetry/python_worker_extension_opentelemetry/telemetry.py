@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.trace import Tracer
 
-from . import attributes, providers
+from . import attributes, providers, redacting
 from .exporters import LOGGER_NAME, NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
 from .feed import FeedingProcessor
 from .options import Plan
@@ -72,7 +72,10 @@ class Telemetry:
     def __init__(self, plan: Plan, failures: FailureLog) -> None:
         self.plan = plan
         self.failures = failures
-        self.backend: Optional[Backend] = build_backend(plan, failures)
+        # Every span and log record this configuration exports, or shows on the dashboard,
+        # is masked by it (see ``redacting``).
+        self.redaction = redacting.SpanRedaction(redacting.redactor_for(plan.redact_names))
+        self.backend: Optional[Backend] = build_backend(plan, failures, self.redaction)
         self.resource = Resource.create(
             {
                 "service.name": plan.service_name,
@@ -97,7 +100,7 @@ class Telemetry:
             )
         # Every span also reaches the framework's span feed (the local dashboard), exported
         # or not: the processor is always there, a no-op where nobody listens.
-        self.processor = FeedingProcessor(self.processor)
+        self.processor = FeedingProcessor(self.processor, self.redaction)
         self.tracer = self._tracer()
         self.duration: Any = None
         if plan.metrics:
@@ -118,6 +121,9 @@ class Telemetry:
                 )
             if self.processor is not None:
                 self.slot = providers.processor_slot(foreign)
+            if isinstance(self.processor, FeedingProcessor):
+                # Its exporters are not ours: mask what a span starts with, at the source.
+                self.processor.mask_at_start = True
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
         self.sdk_provider = SdkTracerProvider(
             sampler=InvocationSampler(self.plan.sampling_ratio),
@@ -212,6 +218,7 @@ class Telemetry:
         switching = providers.switching_provider() if self.sdk_provider is not None else None
         if switching is not None:
             switching.current = self.sdk_provider
+        redacting.use(self.redaction)  # for the instrumentations' request hooks
         # Our meter provider becomes the user's too, unless the worker (or the app) set one.
         meters = providers.switching_meter_provider() if self.owns_meter_provider else None
         if meters is not None:

@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 import pytest
 
 from .conftest import INCOMING_PARENT_ID, INCOMING_TRACE_ID, INSTRUMENTATION_KEY, pip_target
-from .receivers import IngestionEndpoint
+from .receivers import Downstream, IngestionEndpoint
 
 pytestmark = pytest.mark.slow
 
@@ -211,3 +211,28 @@ def test_azure_monitor_chosen_too_sends_each_span_once(
     ids += [_base(e)["id"] for e in ingestion.envelopes("RemoteDependency")]
     assert len(ids) == 2 and len(set(ids)) == 2
     assert _metric(ingestion, "faas.invocations")[0] == 1
+
+
+def test_the_distros_client_spans_are_exported_with_secrets_masked(
+    distro_packages: Path,
+    ingestion: IngestionEndpoint,
+    downstream: Downstream,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The distro instrumented requests (and urllib3) itself, and exports through its own
+    # exporter: our processor on its provider masks the URL each span starts with.
+    signature = "Zq0p9X8aSigValue1234"
+    monkeypatch.setenv("DOWNSTREAM_URL", f"{downstream.url}/blob?sv=2021&sig={signature}")
+    facts, stderr = run_app(distro_packages, ingestion, "auto")
+    check_one_pipeline(facts, stderr, distro_packages)
+    assert downstream.requests[0]["path"] == f"/blob?sv=2021&sig={signature}"  # sent as is
+    calls = [e for e in ingestion.envelopes("RemoteDependency") if "/blob" in str(_base(e))]
+    assert calls, ingestion.envelopes("RemoteDependency")
+    assert any(
+        _base(e).get("data") == f"{downstream.url}/blob?sv=2021&sig=[REDACTED]" for e in calls
+    ), calls
+    # Every span the distro exported (its log handler's records are its own: urllib3's
+    # debug line carries the URL as sent).
+    spans = ingestion.envelopes("RemoteDependency") + ingestion.envelopes("Request")
+    leaked = [e for e in spans if signature in json.dumps(e)]
+    assert not leaked, json.dumps(leaked)[:3000]

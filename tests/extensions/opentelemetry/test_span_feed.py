@@ -60,3 +60,21 @@ def test_spans_reach_the_feed_with_no_exporter(
     extension.configure(exporter="none", instrumentations="none")
     invoke(lookup, function_name="Quiet", req=make_http_request()).raise_for_exception()
     assert sorted(span.name for span in fed) == ["GET /api/HttpTrigger", "query"]
+
+
+def test_spans_reach_the_feed_masked(
+    extension: type[OpenTelemetryExtension], fed: List[span_feed.FinishedSpan]
+) -> None:
+    """The dashboard shows spans as they are exported: secrets masked, whatever made them."""
+    extension.configure(exporter="none", instrumentations="none")
+
+    def fetch(req: func.HttpRequest) -> func.HttpResponse:
+        with tracer.start_as_current_span(
+            "GET", attributes={"http.url": "https://h/b?sig=Zq0pSig12345"}
+        ):
+            pass
+        return func.HttpResponse("ok")
+
+    invoke(fetch, function_name="Fetch", req=make_http_request()).raise_for_exception()
+    (client,) = [span for span in fed if span.name == "GET"]
+    assert client.attributes["http.url"] == "https://h/b?sig=[REDACTED]"

@@ -92,6 +92,10 @@ def place_order(req: func.HttpRequest) -> func.HttpResponse:
     with tracer.start_as_current_span("reserve stock"):
         log.info("order placed")
         orders.add(1, {"region": "west"})
+    if os.environ.get("DOWNSTREAM_URL"):  # a call the distro's instrumentations record
+        import requests
+
+        requests.get(os.environ["DOWNSTREAM_URL"], timeout=10)
     return func.HttpResponse("placed", status_code=201)
 
 
