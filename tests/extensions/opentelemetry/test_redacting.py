@@ -163,6 +163,29 @@ def test_a_span_with_nothing_to_mask_is_passed_through_unchanged() -> None:
     assert passed_on is given  # the very object: no copy when nothing is masked
 
 
+def test_spans_built_outside_the_sdk_tracer_are_masked_through_the_public_api() -> None:
+    """A span another exporter chain builds itself (attributes a plain mapping, events and
+    links plain tuples) has none of the SDK span's fields that the fast path reads: it is
+    masked all the same, and passed through when clean."""
+    context = trace.SpanContext(0x1234, 0x5678, is_remote=False)
+    dirty = ReadableSpan(
+        name="GET",
+        context=context,
+        attributes={"http.url": f"https://h/p?{SAS_QUERY}", "http.method": "GET"},
+        events=(),
+        links=(),
+    )
+    memory = InMemorySpanExporter()
+    RedactingSpanExporter(memory, SpanRedaction()).export([dirty])
+    (masked,) = exported(memory)
+    assert (
+        masked.attributes["http.url"] == f"https://h/p?sv=2021-08-06&sig={REDACTED}&se=2030-01-01"
+    )
+    assert masked.attributes["http.method"] == "GET"
+    spotless = ReadableSpan(name="GET", context=context, attributes={"http.method": "GET"})
+    assert SpanRedaction().span(spotless) is spotless
+
+
 def test_dropped_attribute_counts_survive_masking(
     pipeline: Tuple[trace.Tracer, InMemorySpanExporter],
 ) -> None:
