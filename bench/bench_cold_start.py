@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from .bench_host import ALL, ALL_ENV, BARE, PLAIN, STARLETTE, _commands, _free_port
 from .harness import Row, Table, progress
@@ -153,14 +153,29 @@ def _first_200_ms(label: str) -> float:
             process.kill()
 
 
-def run(quick: bool = False) -> List[Table]:
+@contextlib.contextmanager
+def cached_bytecode() -> Iterator[None]:
+    """Child interpreters started by ``_child_env`` write and read bytecode in a temporary
+    cache for the duration (see the module docstring); callers fill it with one uncounted
+    run of each variant."""
     global _pycache
     _pycache = tempfile.mkdtemp(prefix="bench-pycache-")
     try:
-        return _measure(quick)
+        yield
     finally:
         shutil.rmtree(_pycache, ignore_errors=True)
         _pycache = None
+
+
+def child_env(**extra: str) -> Dict[str, str]:
+    """The environment of a measured child interpreter (bytecode cached inside
+    ``cached_bytecode``)."""
+    return _child_env(**extra)
+
+
+def run(quick: bool = False) -> List[Table]:
+    with cached_bytecode():
+        return _measure(quick)
 
 
 def _measure(quick: bool) -> List[Table]:
