@@ -129,39 +129,10 @@ def build(
 ) -> Tuple[Dict[str, Any], str]:
     """The record, redacted, and the message that carries it: its JSON object
     (``format="json"``) or its text line. ``url`` is ``(path, query)`` of the request
-    (unused otherwise). The text line is written from the values at hand where that gives
-    the same text as ``text_line(record)``, which is then not needed."""
-    record, line = _build(
-        invocation,
-        plan,
-        trigger,
-        request,
-        url,
-        ending,
-        exception,
-        duration_ms,
-        trace_id,
-        not plan.json,
-    )
-    if plan.json:
-        return record, json_line(record)
-    return record, line if line is not None else text_line(record)
-
-
-def _build(
-    invocation: Invocation,
-    plan: Plan,
-    trigger: str,
-    request: Optional[func.HttpRequest],
-    url: Tuple[str, str],
-    ending: Ending,
-    exception: Optional[BaseException],
-    duration_ms: Optional[float],
-    trace_id: Optional[str],
-    want_line: bool,
-) -> Tuple[Dict[str, Any], Optional[str]]:
-    """The record, and (``want_line``) its text line when the common case can write it
-    directly: an HTTP record without headers or bodies whose values need no escaping."""
+    (unused otherwise). In the common case (an HTTP record without headers or bodies whose
+    values need no escaping) the text line is written from the values at hand, the same
+    text as ``text_line(record)``, which is then not needed."""
+    want_line = not plan.json
     exception_type = exception_name(exception) if exception is not None else None
     attempt = facts.retry_attempt(invocation.context)
     function = invocation.function_name
@@ -187,7 +158,7 @@ def _build(
         }
         if attempt is not None:
             record[ATTEMPT_KEY] = attempt
-        return record, None
+        return record, _message(record, plan)
 
     findings = Findings()
     redactor = plan.redactor
@@ -252,7 +223,7 @@ def _build(
             user_agent,
         ) = _LINE_TEXTS(record)
     if not want_line or type(method) is not str:
-        return record, None
+        return record, _message(record, plan)
     # ``text_line`` escapes a value only when it is not printable or (bare) has a space;
     # when none needs it, the line is these values as they are (the same text).
     bare = f"{method}{path}{query or ''}{function}{outcome}{route}{invocation_id}{trace_id or ''}"
@@ -261,11 +232,11 @@ def _build(
     if exception_type is not None:
         bare += exception_type
     if not bare.isprintable() or " " in bare:
-        return record, None
+        return record, _message(record, plan)
     if user_agent is not None and (
         not user_agent.isprintable() or '"' in user_agent or "\\" in user_agent
     ):
-        return record, None
+        return record, _message(record, plan)
     target = f"{path}?{query}" if query else path
     line = (
         f"{method} {target} {status_code} {duration_text(duration_ms)} function={function}"
@@ -284,6 +255,11 @@ def _build(
     if trace_id is not None:
         line += f" trace_id={trace_id}"
     return record, f"{line} invocation_id={invocation_id}"
+
+
+def _message(record: Dict[str, Any], plan: Plan) -> str:
+    """The record's message written from the record itself."""
+    return json_line(record) if plan.json else text_line(record)
 
 
 def _add_optional(
