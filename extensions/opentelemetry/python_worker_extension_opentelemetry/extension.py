@@ -85,17 +85,13 @@ class OpenTelemetryExtension(WorkerExtension):
             settings, provider_configured=providers.foreign_provider() is not None
         )
         telemetry = Telemetry(plan, cls._failures)
-        redactor = (
-            redaction.Redactor(extra_names=tuple(plan.redact_names))
-            if plan.redact_names
-            else redaction.DEFAULT
-        )
         integrations.correlate_logs()
         if plan.instrumentations:
             cls._instrumented.update(integrations.instrument(plan.instrumentations))
         previous = cls._telemetry
         telemetry.activate()
-        cls._telemetry, cls._redactor = telemetry, redactor
+        # One redactor per configuration: the one that also masks what is exported.
+        cls._telemetry, cls._redactor = telemetry, telemetry.redaction.redactor
         if previous is not None:
             previous.deactivate(CLOSE_TIMEOUT_SECONDS)
 
