@@ -3,27 +3,14 @@ dashboard listens there), whatever the exporter, with the same ids, times and at
 
 from __future__ import annotations
 
-from typing import Iterator, List, Sequence
+from typing import List, Sequence
 
 import azure.functions as func
-import pytest
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
 from python_worker_extension_framework.toolkit import span_feed
 from python_worker_extension_opencensus import REDACTED, CapturingExporter, OpenCensusExtension
 
 from .conftest import INCOMING, INCOMING_PARENT_ID, INCOMING_TRACE_ID
-
-
-@pytest.fixture
-def fed() -> Iterator[List[span_feed.FinishedSpan]]:
-    received: List[span_feed.FinishedSpan] = []
-
-    def listener(spans: Sequence[span_feed.FinishedSpan]) -> None:
-        received.extend(spans)
-
-    stop = span_feed.subscribe(listener)
-    yield received
-    stop()
 
 
 def hello(req: func.HttpRequest, context: func.Context) -> func.HttpResponse:

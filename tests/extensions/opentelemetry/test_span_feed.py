@@ -3,10 +3,9 @@ dashboard listens there), exported or not."""
 
 from __future__ import annotations
 
-from typing import Iterator, List, Sequence
+from typing import List
 
 import azure.functions as func
-import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
@@ -16,18 +15,6 @@ from python_worker_extension_opentelemetry import OpenTelemetryExtension
 from .conftest import INCOMING, INCOMING_TRACE_ID, finished
 
 tracer = trace.get_tracer("tests.feed")
-
-
-@pytest.fixture
-def fed() -> Iterator[List[span_feed.FinishedSpan]]:
-    received: List[span_feed.FinishedSpan] = []
-
-    def listener(spans: Sequence[span_feed.FinishedSpan]) -> None:
-        received.extend(spans)
-
-    stop = span_feed.subscribe(listener)
-    yield received
-    stop()
 
 
 def lookup(req: func.HttpRequest) -> func.HttpResponse:
