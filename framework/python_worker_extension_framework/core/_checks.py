@@ -9,7 +9,6 @@ runs these checks when a subclass is defined, so the mistake is named at import.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import warnings
 from typing import Any, List, Sequence
@@ -81,6 +80,8 @@ def problems_of(cls: type, framework_bases: Sequence[type] = ()) -> List[str]:
     for name, value in attributes.items():
         if name.startswith("_") or name in _ALL_NAMES or not callable(_underlying(value)):
             continue
+        import difflib  # only to suggest a name for a mistake
+
         close = difflib.get_close_matches(name, [s.name for s in own_specs], n=1, cutoff=0.85)
         if close:
             found.append(

@@ -19,12 +19,11 @@ from typing import Any, List, Optional, cast
 
 from . import console, start_options
 from .check.command import add_check_command, run_check_command
-from .cors import CorsConfigError
 from .loader import AppLoadError
 from .routing import RouteTemplateError
 from .settings import AppConfigError
 from .shutdown import ExitDeadline
-from .timers import TimerConfigError
+from .start_errors import CorsConfigError, TimerConfigError
 
 # The same as protocol.DEFAULT_HEADER_TIMEOUT and asgi.DEFAULT_BODY_TIMEOUT: those modules
 # need uvicorn, which this one imports only once it has checked that uvicorn is installed.
