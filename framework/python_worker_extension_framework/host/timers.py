@@ -57,6 +57,8 @@ log = logging.getLogger(console.LOGGER_NAME)
 
 @dataclass(frozen=True)
 class TimerFunction:
+    """A timer function with its parsed schedule."""
+
     spec: FunctionSpec
     schedule: Schedule
     run_on_startup: bool
