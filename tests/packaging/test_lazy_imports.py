@@ -281,3 +281,13 @@ def test_the_host_loads_timers_for_a_timer_function_and_cors_for_a_cors_setting(
     assert "python_worker_extension_framework.host.timers" in modules
     assert "python_worker_extension_framework.host.ncrontab" in modules
     assert "python_worker_extension_framework.host.cors" in modules
+
+
+def test_reading_a_v2_retry_interval_builds_no_strptime_tables() -> None:
+    """The interval is read as ``time.strptime(value, "%H:%M:%S")`` reads it
+    (tests/framework/retry_policy shows they agree), without strptime's locale tables."""
+    modules = modules_after(
+        "from python_worker_extension_framework.retry_policy import parse_v2_interval\n"
+        "assert parse_v2_interval('00:01:05') == 65.0\n"
+    )
+    assert "_strptime" not in modules
