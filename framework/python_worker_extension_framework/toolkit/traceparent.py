@@ -59,6 +59,20 @@ def parse(value: Optional[str]) -> Tuple[Optional[TraceParent], Optional[str]]:
     return _parse_fields(value)
 
 
+def trace_id_in(value: Optional[str]) -> Optional[str]:
+    """``parse(value)``'s trace id, or None: for a caller that needs nothing else of the
+    header (no tuple is built for the common form)."""
+    if value.__class__ is str:
+        common = _COMMON(value)
+        if common is not None:
+            trace_id = common[1]
+            if trace_id != _ZERO_TRACE_ID and common[2] != _ZERO_PARENT_ID:
+                return trace_id
+            return None
+    parsed, _ = parse(value)
+    return parsed.trace_id if parsed is not None else None
+
+
 def _parse_fields(value: object) -> Tuple[Optional[TraceParent], Optional[str]]:
     """The full parser: every field checked, and the reason when one is wrong."""
     if not isinstance(value, str):
@@ -102,5 +116,4 @@ def header_in(trace_context: object) -> Optional[str]:
 
 def trace_id_of(context: object) -> Optional[str]:
     """The trace id of an invocation's context, when its traceparent is valid."""
-    parsed, _ = parse(header_of(context))
-    return parsed.trace_id if parsed else None
+    return trace_id_in(header_of(context))
