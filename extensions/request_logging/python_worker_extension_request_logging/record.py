@@ -121,6 +121,7 @@ def build(
     plan: Plan,
     trigger: str,
     request: Optional[func.HttpRequest],
+    headers: Optional[Mapping[str, str]],
     url: Tuple[str, str],
     ending: Ending,
     exception: Optional[BaseException],
@@ -128,10 +129,11 @@ def build(
     trace_id: Optional[str],
 ) -> Tuple[Dict[str, Any], str]:
     """The record, redacted, and the message that carries it: its JSON object
-    (``format="json"``) or its text line. ``url`` is ``(path, query)`` of the request
-    (unused otherwise). In the common case (an HTTP record without headers or bodies whose
-    values need no escaping) the text line is written from the values at hand, the same
-    text as ``text_line(record)``, which is then not needed."""
+    (``format="json"``) or its text line. ``headers`` (the request's, by lower-case
+    name: its headers or the plain dict behind them) and ``url``, ``(path, query)``, are
+    the request's (unused otherwise). In the common case (an HTTP record without headers
+    or bodies whose values need no escaping) the text line is written from the values at
+    hand, the same text as ``text_line(record)``, which is then not needed."""
     want_line = not plan.json
     exception_type = exception_name(exception) if exception is not None else None
     attempt = facts.retry_attempt(invocation.context)
@@ -174,7 +176,8 @@ def build(
     route = route[:MAX_URL_CHARS]
     path = path[:MAX_URL_CHARS]
     query = redactor.query(raw_query, findings)[:MAX_URL_CHARS] or None if raw_query else None
-    headers = request.headers
+    if headers is None:
+        headers = request.headers
     user_agent = header(headers, "user-agent")
     user_agent = redactor.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None
     forwarded_for = client_ip(headers) if "x-forwarded-for" in headers else None
