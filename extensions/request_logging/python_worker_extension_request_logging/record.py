@@ -240,24 +240,20 @@ def build(
         not user_agent.isprintable() or '"' in user_agent or "\\" in user_agent
     ):
         return record, _message(record, plan)
-    target = f"{path}?{query}" if query else path
-    line = (
-        f"{method} {target} {status_code} {duration_text(duration_ms)} function={function}"
-        f" outcome={outcome} route={route} request_bytes={len(body)}"
+    # One f-string: the optional fields are empty when absent (the same text as appending).
+    return (
+        record,
+        f"{method} {f'{path}?{query}' if query else path} {status_code} "
+        f"{duration_text(duration_ms)} function={function} outcome={outcome} route={route}"
+        f" request_bytes={len(body)}"
+        f"{'' if response_bytes is None else f' response_bytes={response_bytes}'}"
+        f"{'' if forwarded_for is None else f' client_ip={forwarded_for}'}"
+        f"""{'' if user_agent is None else f' user_agent="{user_agent}"'}"""
+        f"{'' if exception_type is None else f' exception_type={exception_type}'}"
+        f"{'' if attempt is None else f' attempt={attempt}'}"
+        f"{'' if trace_id is None else f' trace_id={trace_id}'}"
+        f" invocation_id={invocation_id}",
     )
-    if response_bytes is not None:
-        line += f" response_bytes={response_bytes}"
-    if forwarded_for is not None:
-        line += f" client_ip={forwarded_for}"
-    if user_agent is not None:
-        line += f' user_agent="{user_agent}"'
-    if exception_type is not None:
-        line += f" exception_type={exception_type}"
-    if attempt is not None:
-        line += f" attempt={attempt}"
-    if trace_id is not None:
-        line += f" trace_id={trace_id}"
-    return record, f"{line} invocation_id={invocation_id}"
 
 
 def _message(record: Dict[str, Any], plan: Plan) -> str:

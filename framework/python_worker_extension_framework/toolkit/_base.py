@@ -110,6 +110,8 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     _state_key: ClassVar[str] = ""
     # The context attribute that holds the ``Invocation`` (``state.slot(_state_key)``).
     _state_slot: ClassVar[str] = state.slot("")
+    # Whether the class fills in ``_after_pre_invocation`` (else the pre hook skips the call).
+    _has_after_pre: ClassVar[bool] = True
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -120,6 +122,10 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         cls.log = logging.getLogger(cls.log_name or cls.__module__.split(".")[0])
         cls._state_key = f"{cls.__module__}.{cls.__qualname__}"
         cls._state_slot = state.slot(cls._state_key)
+        cls._has_after_pre = (
+            cls._after_pre_invocation.__func__  # type: ignore[attr-defined]
+            is not WorkerExtension._after_pre_invocation.__func__  # type: ignore[attr-defined]
+        )
         cls._settings = None
         cls._configured = False
         cls._inactive_reason = None
@@ -237,7 +243,8 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
             state.put_in(context, cls._state_slot, invocation)
             cls._on_pre_invocation(invocation)
         finally:
-            cls._after_pre_invocation(context)
+            if cls._has_after_pre:
+                cls._after_pre_invocation(context)
 
     @classmethod
     def _missed_pre_hook(
