@@ -248,7 +248,7 @@ def build(
         f" request_bytes={len(body)}"
         f"{'' if response_bytes is None else f' response_bytes={response_bytes}'}"
         f"{'' if forwarded_for is None else f' client_ip={forwarded_for}'}"
-        f"""{'' if user_agent is None else f' user_agent="{user_agent}"'}"""
+        f"""{"" if user_agent is None else f' user_agent="{user_agent}"'}"""
         f"{'' if exception_type is None else f' exception_type={exception_type}'}"
         f"{'' if attempt is None else f' attempt={attempt}'}"
         f"{'' if trace_id is None else f' trace_id={trace_id}'}"
