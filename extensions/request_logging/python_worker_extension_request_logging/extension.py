@@ -65,15 +65,14 @@ class RequestLoggingExtension(WorkerExtension):
         invocation.data[_STARTED] = time.perf_counter()
 
     @classmethod
-    def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
-        cls._log(invocation, result, None)
-
-    @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
         cls._log(invocation, None, exception)
 
     @classmethod
-    def _log(cls, invocation: Invocation, result: Any, exception: Optional[BaseException]) -> None:
+    def _log(
+        cls, invocation: Invocation, result: Any, exception: Optional[BaseException] = None
+    ) -> None:
+        """Log the ended invocation (the post hook's step itself, so no call in between)."""
         ended = time.perf_counter()
         plan = cls._plan
         if plan is None:
@@ -135,3 +134,5 @@ class RequestLoggingExtension(WorkerExtension):
         attributes.update(record)
         attributes[RECORD_ATTRIBUTE] = record
         log.handle(log_record)
+
+    _on_post_invocation = _log  # after the function returned: ``_log(invocation, result)``
