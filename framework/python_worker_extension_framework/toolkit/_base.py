@@ -60,11 +60,13 @@ class Invocation:
 
     @property
     def function_name(self) -> str:
-        return str(self.context.function_name)
+        name = self.context.function_name
+        return name if name.__class__ is str else str(name)  # (str() of a str: a call less)
 
     @property
     def invocation_id(self) -> str:
-        return str(self.context.invocation_id)
+        invocation_id = self.context.invocation_id
+        return invocation_id if invocation_id.__class__ is str else str(invocation_id)
 
 
 def _runs_everywhere(settings: Settings) -> bool:
