@@ -7,9 +7,7 @@ known: the caller's frame is passed in (``sys._getframe()`` at the call site), a
 record is made and handled by the logger's own ``makeRecord`` and ``handle``, so filters,
 handlers, propagation and a custom record factory behave exactly as with ``log``.
 ``make_record`` is its first half, for a caller that sets many attributes on the record
-itself before ``logger.handle``. Where the logger would make a plain ``LogRecord`` (the
-stock record factory and ``makeRecord``), the record is written field by field by
-``_log_record``: the same record, at about half the cost of ``LogRecord(...)``.
+itself before ``logger.handle``.
 """
 
 from __future__ import annotations
@@ -17,8 +15,6 @@ from __future__ import annotations
 import logging
 from types import CodeType, FrameType
 from typing import Any, Dict, Mapping, Optional, Tuple
-
-from . import _log_record
 
 # (id of a code object, instruction offset) -> (the code object, its line): a few call
 # sites per extension. The code object is kept so a recycled id is never trusted.
@@ -61,7 +57,7 @@ def make_record(
         pathname, lineno, function = code.co_filename, _line_of(caller, code), code.co_name
     else:
         pathname, lineno, function = "(unknown file)", 0, "(unknown function)"
-    return _log_record.make(logger, level, pathname, lineno, msg, args, function)
+    return logger.makeRecord(logger.name, level, pathname, lineno, msg, args, None, function)
 
 
 def _line_of(frame: FrameType, code: CodeType) -> int:
