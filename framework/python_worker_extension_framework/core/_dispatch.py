@@ -19,10 +19,11 @@ import functools
 import inspect
 import sys
 from concurrent.futures import Executor
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Union
 
 from . import _calls
 from ._calls import HookCall, HookTrace
+from ._pool import LoopThreadPool
 from .gating import extensions_enabled
 
 __all__ = ["Dispatcher", "HookCall", "HookTrace", "is_async_function"]
@@ -119,12 +120,13 @@ class Dispatcher:
         func_args: Dict[str, Any],
         context: Any,
         *,
-        executor: Optional[Executor] = None,
+        executor: Optional[Union[Executor, LoopThreadPool]] = None,
         trace: Optional[HookTrace] = None,
     ) -> asyncio.Future[Any]:
         """``dispatch`` begun, as a future of the raw result: for a sync function the pool's
         own future (no task around it), for an async one a task on this loop. Cancelling
-        the caller does not cancel it."""
+        the caller does not cancel it. ``executor`` is a ``LoopThreadPool`` (the host's),
+        or a ``concurrent.futures.Executor`` run through ``loop.run_in_executor``."""
         try:
             is_async = self._async_functions[function]
         except KeyError:
@@ -136,6 +138,8 @@ class Dispatcher:
                 self.invoke_async(function, func_args, context, trace=trace)
             )
         call = functools.partial(self.invoke, function, func_args, context, trace=trace)
+        if isinstance(executor, LoopThreadPool):
+            return executor.run(call)
         return asyncio.get_running_loop().run_in_executor(executor, call)
 
     async def dispatch(
@@ -144,16 +148,17 @@ class Dispatcher:
         func_args: Dict[str, Any],
         context: Any,
         *,
-        executor: Optional[Executor] = None,
+        executor: Optional[Union[Executor, LoopThreadPool]] = None,
         trace: Optional[HookTrace] = None,
     ) -> Any:
         """Run any function as the worker would: async ones on this loop, sync ones (with
         their hooks) together in one thread of ``executor``."""
         if is_async_function(function):
             return await self.invoke_async(function, func_args, context, trace=trace)
-        loop = asyncio.get_running_loop()
         call = functools.partial(self.invoke, function, func_args, context, trace=trace)
-        return await loop.run_in_executor(executor, call)
+        if isinstance(executor, LoopThreadPool):
+            return await executor.run(call)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
 
 
 def is_async_function(function: Callable[..., Any]) -> bool:

@@ -4,16 +4,19 @@ The runtime tells an ``InvocationObserver`` when an invocation starts and how it
 Code that runs in between (the function, its hooks, log calls, span exports) learns which
 invocation it belongs to from ``current_invocation()``: a context variable on the event
 loop (async functions and their hooks run in the invocation's task) and a thread-local in
-the pool thread that runs a sync function, which ``ScopedExecutor`` sets for the length of
+the pool thread that runs a sync function, which ``ScopedPool`` sets for the length of
 the call, as the Python worker sets ``context.thread_local_storage.invocation_id``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
+import functools
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+
+from ..core._pool import LoopThreadPool
 
 if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
     from ..core import HookTrace, InvocationRecord
@@ -22,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover - imports for annotations only
 
 __all__ = [
     "InvocationObserver",
-    "ScopedExecutor",
+    "ScopedPool",
     "current_invocation",
     "enter_invocation",
     "leave_invocation",
@@ -32,6 +35,7 @@ _task_invocation: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar
     "funcext_invocation", default=None
 )
 _thread = threading.local()
+T = TypeVar("T")
 
 
 def current_invocation() -> Optional[str]:
@@ -52,7 +56,7 @@ def leave_invocation(token: contextvars.Token[Optional[str]]) -> None:
         _task_invocation.set(None)
 
 
-def _in_scope(invocation_id: str, call: Callable[[], Any]) -> Any:
+def _in_scope(invocation_id: str, call: Callable[[], T]) -> T:
     _thread.invocation_id = invocation_id
     try:
         return call()
@@ -60,14 +64,15 @@ def _in_scope(invocation_id: str, call: Callable[[], Any]) -> Any:
         _thread.invocation_id = None
 
 
-class ScopedExecutor(ThreadPoolExecutor):
-    """A thread pool whose calls run inside the invocation that submitted them."""
+class ScopedPool(LoopThreadPool):
+    """The host's thread pool for sync functions, whose calls run inside the invocation
+    that submitted them."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    def run(self, call: Callable[[], T]) -> asyncio.Future[T]:
         invocation_id = _task_invocation.get()
         if invocation_id is None:
-            return super().submit(fn, *args, **kwargs)
-        return super().submit(_in_scope, invocation_id, lambda: fn(*args, **kwargs))
+            return super().run(call)
+        return super().run(functools.partial(_in_scope, invocation_id, call))
 
 
 class InvocationObserver:

@@ -26,7 +26,7 @@ from . import console
 from .bindings import check_route_conflicts, unknown_binding_notes
 from .convert import build_arguments
 from .loader import FunctionSpec, load_app
-from .observation import InvocationObserver, ScopedExecutor
+from .observation import InvocationObserver, ScopedPool
 from .routing import RouteTable, compile_route
 from .selection import select_functions
 from .settings import AppSettings, apply_environment, load_settings
@@ -115,7 +115,7 @@ class FunctionHost:
     functions: Dict[str, FunctionSpec]
     routes: RouteTable[FunctionSpec]
     dispatcher: Dispatcher
-    executor: ScopedExecutor
+    executor: ScopedPool
     in_flight: Set[asyncio.Future[Any]] = field(default_factory=set)
     observer: InvocationObserver = field(default_factory=InvocationObserver)  # the dashboard
 
@@ -151,8 +151,8 @@ class FunctionHost:
             functions={spec.name.lower(): spec for spec in specs},
             routes=routes,
             dispatcher=Dispatcher(error_phase=error_phase),
-            executor=ScopedExecutor(
-                max_workers=thread_count or default_thread_count(),
+            executor=ScopedPool(
+                thread_count or default_thread_count(),
                 thread_name_prefix="funcext-invocation",
             ),
         )
@@ -271,7 +271,7 @@ class FunctionHost:
                 )
 
     def close(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(cancel_pending=True)
 
 
 __all__ = ["FunctionHost", "FunctionTimeout"]
