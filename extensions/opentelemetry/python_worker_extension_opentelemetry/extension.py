@@ -24,7 +24,7 @@ import weakref
 from typing import Any, ClassVar, Dict, Optional, Tuple
 
 from opentelemetry import context as otel_context
-from opentelemetry.trace import Span, Status, StatusCode, set_span_in_context
+from opentelemetry.trace import Span, Status, StatusCode, get_current_span, set_span_in_context
 from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
@@ -168,9 +168,19 @@ class OpenTelemetryExtension(WorkerExtension):
             ):
                 # Our own sampler follows the caller's "not sampled": the span will not
                 # record, so nothing is computed for it.
-                span = telemetry.tracer.start_span(
-                    function_name, context=parent, kind=names.span_kind(trigger)
-                )
+                kind = names.span_kind(trigger)
+                spans = telemetry.spans
+                if spans is not None:
+                    span = spans.start(
+                        function_name,
+                        parent,
+                        remote.get_span_context(),
+                        kind,
+                        None,
+                        start,
+                    )
+                else:
+                    span = telemetry.tracer.start_span(function_name, context=parent, kind=kind)
             else:
                 span = cls._start_span(
                     invocation, telemetry, parent, trigger, value if is_http else None, running
@@ -195,8 +205,8 @@ class OpenTelemetryExtension(WorkerExtension):
         request: Any,
         running: _Running,
     ) -> Span:
-        """The invocation span, every attribute known at the start passed to ``start_span``
-        (the SDK copies them once; a ``set_attribute`` each would take the span's lock)."""
+        """The invocation span, every attribute known at the start passed when it starts:
+        an ``InvocationSpan`` on our own provider, the SDK's span on a foreign one."""
         function_name = running.key[0]
         attributes: Dict[str, Any] = {
             names.FAAS_TRIGGER: trigger,
@@ -208,6 +218,17 @@ class OpenTelemetryExtension(WorkerExtension):
         if request is not None:
             span_name = names.add_http_attributes(
                 attributes, request, cls._redactor, telemetry.plan.record_headers
+            )
+        spans = telemetry.spans
+        if spans is not None:
+            remote = get_current_span(parent).get_span_context()
+            return spans.start(
+                span_name,
+                parent,
+                remote if remote.is_valid else None,
+                names.span_kind(trigger),
+                attributes,
+                running.start,
             )
         return telemetry.tracer.start_span(
             span_name,
