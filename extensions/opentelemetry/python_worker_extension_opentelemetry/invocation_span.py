@@ -32,7 +32,7 @@ import logging
 import threading
 import traceback
 from time import time_ns
-from typing import Any, Dict, Optional, Sequence, Type, Union
+from typing import Any, Dict, Optional, Sequence, Type, Union, cast
 
 from opentelemetry import trace as trace_api
 from opentelemetry.attributes import BoundedAttributes
@@ -40,7 +40,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits, SpanProcessor
 from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.sdk.trace.sampling import Sampler
+from opentelemetry.sdk.trace.sampling import Decision, Sampler
 from opentelemetry.sdk.util import BoundedList
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
@@ -96,27 +96,25 @@ class InvocationSpans:
         """A started span (``InvocationSpan``), or a ``NonRecordingSpan`` when the sampler
         says not to record; ``parent`` is the span context in ``parent_context`` (or None),
         ``attributes`` a fresh dict the span may keep."""
-        if parent is None:
-            trace_id = self.id_generator.generate_trace_id()
-        else:
-            trace_id = parent.trace_id
+        trace_id = self.id_generator.generate_trace_id() if parent is None else parent.trace_id
         result = self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, ())
         decision = result.decision
         context = SpanContext(
             trace_id,
             self.id_generator.generate_span_id(),
             False,
-            _SAMPLED if decision.is_sampled() else _NOT_SAMPLED,
+            _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED,
             result.trace_state,
         )
-        if not decision.is_recording():
+        if decision is Decision.DROP:
             return trace_api.NonRecordingSpan(context)
         if self.trusted_sampler and attributes is not None:
             values: Any = attributes
         else:
             values = result.attributes.copy()  # what the sampler says the span starts with
         span = InvocationSpan(self, name, context, parent, kind, values, start_time)
-        self.processor.on_start(span, parent_context=parent_context)
+        # Processors are typed for the SDK's span; they get the same API and properties.
+        self.processor.on_start(span, parent_context=parent_context)  # type: ignore[arg-type]
         return span
 
 
@@ -174,7 +172,7 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
     # -- the Span API -----------------------------------------------------------------------
 
     def get_span_context(self) -> SpanContext:
-        return self._context
+        return cast(SpanContext, self._context)
 
     def is_recording(self) -> bool:
         return self._end_time is None
@@ -227,8 +225,8 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
                 _logger.warning("Tried calling add_event on an ended span.")
                 return
             if not isinstance(self._events, BoundedList):
-                self._events = BoundedList(limits.max_events)
-            self._events.append(event)  # type: ignore[attr-defined]
+                self._events = BoundedList(limits.max_events)  # type: ignore[arg-type]
+            self._events.append(event)
 
     def add_link(self, context: SpanContext, attributes: types.Attributes = None) -> None:
         # A link needs a valid context, or at least attributes or a trace state to carry.
@@ -246,8 +244,8 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
                 _logger.warning("Tried calling add_link on an ended span.")
                 return
             if not isinstance(self._links, BoundedList):
-                self._links = BoundedList(limits.max_links)
-            self._links.append(link)  # type: ignore[attr-defined]
+                self._links = BoundedList(limits.max_links)  # type: ignore[arg-type]
+            self._links.append(link)
 
     def update_name(self, name: str) -> None:
         with self._lock:

@@ -267,10 +267,14 @@ class SpanRedaction:
 
 
 def _attribute_dict(span: ReadableSpan) -> Any:
-    """The span's attributes, as the SDK's own dict when it is there to read (no copy: a
-    span with nothing to mask then costs a loop over a dict), else the public mapping."""
-    bounded = getattr(span, "_attributes", None)
-    raw = getattr(bounded, "_dict", None)
+    """The span's attributes, as the dict that holds them when it is there to read (no
+    copy: a span with nothing to mask then costs a loop over a dict): the plain dict of an
+    invocation span (``invocation_span``) or the SDK's ``BoundedAttributes`` one; else the
+    public mapping."""
+    held = getattr(span, "_attributes", None)
+    if held.__class__ is dict:
+        return held
+    raw = getattr(held, "_dict", None)
     return raw if isinstance(raw, dict) else span.attributes
 
 

@@ -18,8 +18,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
-from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Tracer
 
 from . import attributes, providers, redacting
@@ -136,7 +136,7 @@ class Telemetry:
         # adds to this provider sees the invocation spans too.
         sampler = InvocationSampler(self.plan.sampling_ratio)
         limits = SpanLimits()
-        active = SynchronousMultiSpanProcessor()
+        active = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
         self.sdk_provider = SdkTracerProvider(
             sampler=sampler,
             resource=self.resource,
