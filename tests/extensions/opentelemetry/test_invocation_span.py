@@ -31,6 +31,7 @@ tracer = trace.get_tracer("tests.invocation_span")
 Extension = type[OpenTelemetryExtension]
 NOT_SAMPLED = INCOMING[:-2] + "00"
 SECRET = "c2VjcmV0a2V5MTIz"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"
 INVOCATION = "7e43a05a-5deb-49db-9a92-da074115788d"
 LINKED = SpanContext(0x1234, 0x5678, is_remote=True, trace_flags=TraceFlags(1))
 
@@ -386,6 +387,7 @@ def test_what_the_function_sets_is_redacted_on_export(
         span = trace.get_current_span()
         span.set_attribute("db.connection", f"Server=db;AccountKey={SECRET}")
         span.set_attribute("api_key", "plain-looking-value")
+        span.set_attribute("auth.note", JWT)  # no suspect character, only the token's start
         span.add_event("retrying", {"url.full": f"https://x.blob/c?sig={SECRET}"})
         span.update_name(f"lookup token={SECRET}")
         return func.HttpResponse("ok")
@@ -396,5 +398,6 @@ def test_what_the_function_sets_is_redacted_on_export(
         [span.name, dict(span.attributes), [dict(e.attributes) for e in span.events]]
     )
     assert SECRET not in exported and "plain-looking-value" not in exported
+    assert JWT not in exported
     assert span.attributes["url.query"] == "code=[REDACTED]&page=2"
     assert span.attributes["http.route"] == "/api/orders/{order}/items"
