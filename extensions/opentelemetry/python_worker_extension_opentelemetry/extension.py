@@ -24,7 +24,7 @@ import weakref
 from typing import Any, ClassVar, Dict, Optional, Tuple
 
 from opentelemetry import context as otel_context
-from opentelemetry.trace import Span, Status, StatusCode, get_current_span, set_span_in_context
+from opentelemetry.trace import Span, SpanContext, Status, StatusCode, set_span_in_context
 from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
@@ -160,10 +160,11 @@ class OpenTelemetryExtension(WorkerExtension):
         current: Optional[Span] = remote
         if telemetry.plan.invocation_span:
             parent = _EMPTY if remote is None else set_span_in_context(remote, _EMPTY)
+            caller = None if remote is None else remote.get_span_context()
             is_http = trigger == "http" and value is not None
             if (
-                remote is not None
-                and not remote.get_span_context().trace_flags.sampled
+                caller is not None
+                and not caller.trace_flags.sampled
                 and telemetry.sdk_provider is not None
             ):
                 # Our own sampler follows the caller's "not sampled": the span will not
@@ -171,19 +172,18 @@ class OpenTelemetryExtension(WorkerExtension):
                 kind = names.span_kind(trigger)
                 spans = telemetry.spans
                 if spans is not None:
-                    span = spans.start(
-                        function_name,
-                        parent,
-                        remote.get_span_context(),
-                        kind,
-                        None,
-                        start,
-                    )
+                    span = spans.start(function_name, parent, caller, kind, None, start)
                 else:
                     span = telemetry.tracer.start_span(function_name, context=parent, kind=kind)
             else:
                 span = cls._start_span(
-                    invocation, telemetry, parent, trigger, value if is_http else None, running
+                    invocation,
+                    telemetry,
+                    parent,
+                    caller,
+                    trigger,
+                    value if is_http else None,
+                    running,
                 )
             current = running.span = span
             running.is_http = is_http
@@ -201,6 +201,7 @@ class OpenTelemetryExtension(WorkerExtension):
         invocation: Invocation,
         telemetry: Telemetry,
         parent: otel_context.Context,
+        caller: Optional[SpanContext],
         trigger: str,
         request: Any,
         running: _Running,
@@ -221,11 +222,10 @@ class OpenTelemetryExtension(WorkerExtension):
             )
         spans = telemetry.spans
         if spans is not None:
-            remote = get_current_span(parent).get_span_context()
             return spans.start(
                 span_name,
                 parent,
-                remote if remote.is_valid else None,
+                caller,
                 names.span_kind(trigger),
                 attributes,
                 running.start,

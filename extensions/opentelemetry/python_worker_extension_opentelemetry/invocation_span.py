@@ -182,29 +182,33 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
             if self._end_time is not None:
                 _logger.warning("Setting attribute on ended span.")
                 return
-            stored = self._attributes
             for key, value in attributes.items():
-                if (
-                    stored.__class__ is dict
-                    and key.__class__ is str
-                    and key
-                    and value.__class__ in _PLAIN
-                ):
-                    # What ``BoundedAttributes`` would do with it: re-set moves it last.
-                    if key in stored:
-                        del stored[key]
-                        stored[key] = value
-                        continue
-                    limit = self._count_limit
-                    if limit is None or len(stored) < limit:
-                        stored[key] = value
-                        continue
-                if stored.__class__ is dict:
-                    stored = self._attributes = self._bounded(stored)
-                stored[key] = value
+                self._store(key, value)
 
     def set_attribute(self, key: str, value: types.AttributeValue) -> None:
-        self.set_attributes({key: value})
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Setting attribute on ended span.")
+                return
+            self._store(key, value)
+
+    def _store(self, key: str, value: Any) -> None:
+        """One attribute, as ``BoundedAttributes`` would store it (called with the lock)."""
+        stored = self._attributes
+        if stored.__class__ is dict and key.__class__ is str and key and value.__class__ in _PLAIN:
+            # A plain value under a non-empty string key: kept as it is; one set again
+            # moves last, as in ``BoundedAttributes``.
+            if key in stored:
+                del stored[key]
+                stored[key] = value
+                return
+            limit = self._count_limit
+            if limit is None or len(stored) < limit:
+                stored[key] = value
+                return
+        if stored.__class__ is dict:  # from now on, validated and bounded by the SDK's own
+            stored = self._attributes = self._bounded(stored)
+        stored[key] = value
 
     def add_event(
         self,
