@@ -4,12 +4,17 @@ with the invocation span started by the SDK's tracer (the path a foreign provide
 and the two exports are compared field by field, as OTLP encodes them and as
 ``ReadableSpan`` reads them. Then what users and processors do with it: attributes,
 events and exceptions on the current span, a processor added to the provider, span limits
-from the environment, sampling decisions, the safety net, and redaction."""
+from the environment, sampling decisions, the safety net, and redaction. On a provider that
+is not ours, the invocation span stays the SDK's."""
 
 from __future__ import annotations
 
 import gc
 import json
+import os
+import subprocess
+import sys
+import textwrap
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
@@ -401,3 +406,45 @@ def test_what_the_function_sets_is_redacted_on_export(
     assert JWT not in exported
     assert span.attributes["url.query"] == "code=[REDACTED]&page=2"
     assert span.attributes["http.route"] == "/api/orders/{order}/items"
+
+
+FOREIGN_PROVIDER = textwrap.dedent(
+    """
+    import json, os
+    os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = "1"
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    trace.set_tracer_provider(TracerProvider())  # someone else's, set before ours
+
+    import azure.functions as func
+    from python_worker_extension_framework.testing import invoke, make_context, make_http_request
+    from python_worker_extension_opentelemetry import OpenTelemetryExtension
+
+    seen = []
+
+    def handler(req):
+        seen.append(type(trace.get_current_span()).__module__)
+        return func.HttpResponse("ok")
+
+    OpenTelemetryExtension.configure(instrumentations="none", invocation_span="always")
+    invoke(handler, context=make_context("Hello"), req=make_http_request())
+    print(json.dumps(seen))
+    """
+)
+
+
+def test_on_a_provider_not_ours_the_invocation_span_is_the_sdks() -> None:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", FOREIGN_PROVIDER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout.strip().splitlines()[-1]) == ["opentelemetry.sdk.trace"]
