@@ -5,8 +5,9 @@ Per invocation, on the thread (or event-loop task) that runs it:
 
 - pre hook: read the host's ``traceparent``/``tracestate`` (the W3C propagator's
   decisions, ``propagation``), start the invocation span as its child (when the plan
-  records one; every attribute known then passed at the start) and attach that context,
-  so user spans and instrumented outgoing calls are its children;
+  records one; every attribute known then passed at the start; on our own provider an
+  ``InvocationSpan``, see ``invocation_span``) and attach that context, so user spans and
+  instrumented outgoing calls are its children;
   (a context left current by an earlier invocation that raised under the real worker,
   which runs no post hook then, is dropped first, so it never leaks into this one);
 - post hook: the HTTP status (5xx is an error), retry facts, end the span, count the

@@ -408,6 +408,17 @@ def test_what_the_function_sets_is_redacted_on_export(
     assert span.attributes["http.route"] == "/api/orders/{order}/items"
 
 
+def test_sdk_disabled_records_no_span(
+    extension: Extension, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    memory = InMemorySpanExporter()
+    extension.configure(exporter=memory, instrumentations="none")
+    ((recording, _),) = current_while_running(extension, INCOMING)
+    assert recording is False
+    assert finished(extension, memory) == []
+
+
 FOREIGN_PROVIDER = textwrap.dedent(
     """
     import json, os
