@@ -459,3 +459,31 @@ def test_on_a_provider_not_ours_the_invocation_span_is_the_sdks() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout.strip().splitlines()[-1]) == ["opentelemetry.sdk.trace"]
+
+
+def test_what_the_invocation_span_starts_with_is_redacted_on_export(
+    extension: Extension, memory: InMemorySpanExporter
+) -> None:
+    """A value the extension records as it is (the user agent) is masked by the export's
+    rules; so is one a processor sets as the span starts."""
+    request = make_http_request(
+        "GET",
+        "https://contoso.net/api/ping",
+        headers={"User-Agent": f"probe access_token={SECRET}"},
+    )
+    invoke(checkout, context=make_context("Ping"), req=request).raise_for_exception()
+    span = invocation_span(finished(extension, memory))
+    assert SECRET not in json.dumps(dict(span.attributes))
+    assert span.attributes["user_agent.original"].startswith("probe access_token=")
+    assert span.attributes["url.path"] == "/api/ping"
+    memory.clear()
+
+    class Tagging(SpanProcessor):
+        def on_start(self, span: Any, parent_context: Any = None) -> None:
+            span.set_attribute("deploy.note", f"Password={SECRET}")
+
+    trace.get_tracer_provider().current.add_span_processor(Tagging())  # type: ignore[attr-defined]
+    invoke(checkout, context=make_context("Ping"), req=make_http_request()).raise_for_exception()
+    span = invocation_span(finished(extension, memory))
+    assert span.attributes["deploy.note"].startswith("Password=")
+    assert SECRET not in span.attributes["deploy.note"]
