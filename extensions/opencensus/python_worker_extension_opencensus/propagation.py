@@ -43,15 +43,19 @@ def read(context: Any) -> Tuple[Optional[Incoming], Optional[str]]:
     """``(incoming, problem)`` of an invocation's context: the valid incoming trace context
     or None, and what was wrong with the headers (None when they are valid or absent)."""
     trace_context = getattr(context, "trace_context", None)
-    parsed, reason = tp.parse(tp.header_in(trace_context))
-    if parsed is None:
-        return None, reason
+    raw = tp.header_in(trace_context)
+    fields = tp.common_fields(raw)  # the usual header, without a TraceParent in between
+    if fields is None:
+        parsed, reason = tp.parse(raw)
+        if parsed is None:
+            return None, reason
+        fields = (parsed[1], parsed[2], bool(parsed[3] & 1))
     raw_state = getattr(trace_context, "trace_state", None)
     if raw_state is None:
         raw_state = getattr(trace_context, "Tracestate", None)
     state, problem = _tracestate(raw_state) if raw_state else _NO_TRACESTATE
     # Incoming's fields positionally (a named tuple): trace id, parent id, sampled, state.
-    incoming = _new_incoming(Incoming, (parsed[1], parsed[2], bool(parsed[3] & 1), state))
+    incoming = _new_incoming(Incoming, (fields[0], fields[1], fields[2], state))
     return incoming, problem
 
 

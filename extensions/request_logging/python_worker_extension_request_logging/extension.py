@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, ClassVar, Optional, Tuple
+from typing import Any, ClassVar, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
     WorkerExtension,
+    http,
     logs,
     traceparent,
 )
@@ -64,15 +65,14 @@ class RequestLoggingExtension(WorkerExtension):
         invocation.data[_STARTED] = time.perf_counter()
 
     @classmethod
-    def _on_post_invocation(cls, invocation: Invocation, result: Any) -> None:
-        cls._log(invocation, result, None)
-
-    @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
         cls._log(invocation, None, exception)
 
     @classmethod
-    def _log(cls, invocation: Invocation, result: Any, exception: Optional[BaseException]) -> None:
+    def _log(
+        cls, invocation: Invocation, result: Any, exception: Optional[BaseException] = None
+    ) -> None:
+        """Log the ended invocation (the post hook's step itself, so no call in between)."""
         ended = time.perf_counter()
         plan = cls._plan
         if plan is None:
@@ -89,24 +89,34 @@ class RequestLoggingExtension(WorkerExtension):
         if not log.isEnabledFor(level):
             return
         url: Tuple[str, str] = ("", "")
+        headers: Optional[Mapping[str, str]] = None
         if request is not None:
             parts = urlsplit(request.url)
             url = (parts.path, parts.query)
             if plan.excluded_path is not None and plan.excluded_path(parts.path):
                 return
-        # Parsed once: the record's trace id and the "context" sampling mode both need it.
-        context_parent, _ = traceparent.parse(traceparent.header_of(invocation.context))
-        trace_id = context_parent.trace_id if context_parent is not None else None
-        succeeded = ending.outcome == "success"
-        if not sampling.keep(
-            succeeded, plan.trace_sampling, plan.sample_rate, request, context_parent
+            # The SDK's headers as their plain lower-cased dict when they are the SDK's own.
+            headers = http.header_table(request.headers) or request.headers
+        raw_parent = traceparent.header_of(invocation.context)
+        trace_id = traceparent.trace_id_in(raw_parent)
+        if ending.outcome == "success" and not sampling.keep_success(
+            plan.trace_sampling, plan.sample_rate, headers, raw_parent, trace_id
         ):
             return
         started = invocation.data.get(_STARTED)
         duration_ms = round((ended - started) * 1000.0, 3) if started is not None else None
         try:
             record, message = build(
-                invocation, plan, trigger, request, url, ending, exception, duration_ms, trace_id
+                invocation,
+                plan,
+                trigger,
+                request,
+                headers,
+                url,
+                ending,
+                exception,
+                duration_ms,
+                trace_id,
             )
         except Exception as exc:  # never let a request's content break or leak through
             log.error(
@@ -124,3 +134,5 @@ class RequestLoggingExtension(WorkerExtension):
         attributes.update(record)
         attributes[RECORD_ATTRIBUTE] = record
         log.handle(log_record)
+
+    _on_post_invocation = _log  # after the function returned: ``_log(invocation, result)``

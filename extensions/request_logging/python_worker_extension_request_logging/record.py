@@ -121,6 +121,7 @@ def build(
     plan: Plan,
     trigger: str,
     request: Optional[func.HttpRequest],
+    headers: Optional[Mapping[str, str]],
     url: Tuple[str, str],
     ending: Ending,
     exception: Optional[BaseException],
@@ -128,10 +129,11 @@ def build(
     trace_id: Optional[str],
 ) -> Tuple[Dict[str, Any], str]:
     """The record, redacted, and the message that carries it: its JSON object
-    (``format="json"``) or its text line. ``url`` is ``(path, query)`` of the request
-    (unused otherwise). In the common case (an HTTP record without headers or bodies whose
-    values need no escaping) the text line is written from the values at hand, the same
-    text as ``text_line(record)``, which is then not needed."""
+    (``format="json"``) or its text line. ``headers`` (the request's, by lower-case
+    name: its headers or the plain dict behind them) and ``url``, ``(path, query)``, are
+    the request's (unused otherwise). In the common case (an HTTP record without headers
+    or bodies whose values need no escaping) the text line is written from the values at
+    hand, the same text as ``text_line(record)``, which is then not needed."""
     want_line = not plan.json
     exception_type = exception_name(exception) if exception is not None else None
     attempt = facts.retry_attempt(invocation.context)
@@ -174,7 +176,8 @@ def build(
     route = route[:MAX_URL_CHARS]
     path = path[:MAX_URL_CHARS]
     query = redactor.query(raw_query, findings)[:MAX_URL_CHARS] or None if raw_query else None
-    headers = request.headers
+    if headers is None:
+        headers = request.headers
     user_agent = header(headers, "user-agent")
     user_agent = redactor.text(user_agent[:MAX_USER_AGENT_CHARS], findings) if user_agent else None
     forwarded_for = client_ip(headers) if "x-forwarded-for" in headers else None
@@ -237,24 +240,20 @@ def build(
         not user_agent.isprintable() or '"' in user_agent or "\\" in user_agent
     ):
         return record, _message(record, plan)
-    target = f"{path}?{query}" if query else path
-    line = (
-        f"{method} {target} {status_code} {duration_text(duration_ms)} function={function}"
-        f" outcome={outcome} route={route} request_bytes={len(body)}"
+    # One f-string: the optional fields are empty when absent (the same text as appending).
+    return (
+        record,
+        f"{method} {f'{path}?{query}' if query else path} {status_code} "
+        f"{duration_text(duration_ms)} function={function} outcome={outcome} route={route}"
+        f" request_bytes={len(body)}"
+        f"{'' if response_bytes is None else f' response_bytes={response_bytes}'}"
+        f"{'' if forwarded_for is None else f' client_ip={forwarded_for}'}"
+        f"""{"" if user_agent is None else f' user_agent="{user_agent}"'}"""
+        f"{'' if exception_type is None else f' exception_type={exception_type}'}"
+        f"{'' if attempt is None else f' attempt={attempt}'}"
+        f"{'' if trace_id is None else f' trace_id={trace_id}'}"
+        f" invocation_id={invocation_id}",
     )
-    if response_bytes is not None:
-        line += f" response_bytes={response_bytes}"
-    if forwarded_for is not None:
-        line += f" client_ip={forwarded_for}"
-    if user_agent is not None:
-        line += f' user_agent="{user_agent}"'
-    if exception_type is not None:
-        line += f" exception_type={exception_type}"
-    if attempt is not None:
-        line += f" attempt={attempt}"
-    if trace_id is not None:
-        line += f" trace_id={trace_id}"
-    return record, f"{line} invocation_id={invocation_id}"
 
 
 def _message(record: Dict[str, Any], plan: Plan) -> str:

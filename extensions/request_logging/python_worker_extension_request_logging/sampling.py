@@ -21,25 +21,24 @@ _RATIO_SCALE = 1 << 64
 
 
 def incoming_flag(
-    mode: str, request: Optional[Any], context_parent: Optional[traceparent.TraceParent]
+    mode: str, headers: Optional[Mapping[str, str]], context_traceparent: Optional[str]
 ) -> Optional[bool]:
     """The sampled flag of the incoming ``traceparent``; ``None`` when there is none.
 
     ``request``: the HTTP request's ``traceparent`` header (what the caller sent; a trace
-    the host started itself does not count). ``context``: the invocation's trace context
-    (``context_parent``, parsed once by the caller), as a tracer parented on it sees it.
-    ``off``: never.
+    the host started itself does not count), from its ``headers``. ``context``: the
+    invocation's trace context (its raw ``context_traceparent``), as a tracer parented on
+    it sees it. ``off``: never.
     """
     if mode == "request":
-        headers: Optional[Mapping[str, str]] = getattr(request, "headers", None)
         raw = headers["traceparent"] if headers is not None and "traceparent" in headers else None
         if not raw:
             return None
-        parsed, _ = traceparent.parse(raw)
     elif mode == "context":
-        parsed = context_parent
+        raw = context_traceparent
     else:
         return None
+    parsed, _ = traceparent.parse(raw)
     return parsed.sampled if parsed is not None else None
 
 
@@ -54,6 +53,22 @@ def by_rate(rate: float, trace_id: Optional[str]) -> bool:
     return random.random() < rate
 
 
+def keep_success(
+    mode: str,
+    rate: float,
+    headers: Optional[Mapping[str, str]],
+    context_traceparent: Optional[str],
+    trace_id: Optional[str],
+) -> bool:
+    """Whether to log a successful invocation (failures always are). ``headers``: the HTTP
+    request's (None for other triggers); ``context_traceparent``: the raw ``traceparent``
+    of the invocation's trace context, whose valid ``trace_id`` also keys ``sample_rate``."""
+    flag = incoming_flag(mode, headers, context_traceparent)
+    if flag is not None:
+        return flag
+    return by_rate(rate, trace_id)
+
+
 def keep(
     succeeded: bool,
     mode: str,
@@ -61,11 +76,14 @@ def keep(
     request: Optional[Any],
     context_parent: Optional[traceparent.TraceParent],
 ) -> bool:
-    """Whether to log this invocation. ``context_parent``: the invocation's trace context's
-    parsed ``traceparent`` (its trace id also keys ``sample_rate``)."""
+    """Whether to log an invocation, from its parsed context ``traceparent`` (whose trace
+    id also keys ``sample_rate``): ``keep_success`` for a caller holding the parsed form."""
     if not succeeded:
         return True
-    flag = incoming_flag(mode, request, context_parent)
-    if flag is not None:
-        return flag
-    return by_rate(rate, context_parent.trace_id if context_parent is not None else None)
+    return keep_success(
+        mode,
+        rate,
+        getattr(request, "headers", None),
+        context_parent.header() if context_parent is not None else None,
+        context_parent.trace_id if context_parent is not None else None,
+    )

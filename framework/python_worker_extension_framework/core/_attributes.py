@@ -32,6 +32,7 @@ context that refuses attributes) are ignored: the invocation runs without that s
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Dict
 
 STATE = "_python_worker_extension_state."  # followed by the owner's name
@@ -61,10 +62,7 @@ def _delete(context: Any, name: str) -> None:
 
 def put(context: Any, owner: str, value: Any) -> None:
     """Keep ``value`` for ``owner`` (an extension's name) on this invocation."""
-    try:  # noqa: SIM105 (_set inlined: this runs for every extension on every invocation)
-        setattr(context, STATE + owner, value)
-    except AttributeError:
-        pass
+    put_in(context, STATE + owner, value)
 
 
 def get(context: Any, owner: str) -> Any:
@@ -74,11 +72,30 @@ def get(context: Any, owner: str) -> Any:
 
 def pop(context: Any, owner: str) -> Any:
     """Take ``owner``'s value off the invocation (``None`` if absent)."""
+    return pop_from(context, STATE + owner)
+
+
+def slot(owner: str) -> str:
+    """The attribute that holds ``owner``'s value, for a caller that keeps the name: with
+    ``put_in`` and ``pop_from`` it is not rebuilt (and rehashed) on every invocation."""
+    return sys.intern(STATE + owner)
+
+
+def put_in(context: Any, slot_name: str, value: Any) -> None:
+    """``put`` by the attribute ``slot(owner)`` names."""
+    try:  # noqa: SIM105 (_set inlined: this runs for every extension on every invocation)
+        setattr(context, slot_name, value)
+    except AttributeError:
+        pass
+
+
+def pop_from(context: Any, slot_name: str) -> Any:
+    """``pop`` by the attribute ``slot(owner)`` names."""
     try:
-        return vars(context).pop(STATE + owner, None)
+        return vars(context).pop(slot_name, None)
     except TypeError:  # a context without ``__dict__`` (slots): the slower general path
-        value = getattr(context, STATE + owner, None)
-        _delete(context, STATE + owner)
+        value = getattr(context, slot_name, None)
+        _delete(context, slot_name)
         return value
 
 

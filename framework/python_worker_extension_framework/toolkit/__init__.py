@@ -6,7 +6,8 @@ helpers the project's extensions share (reading and changing responses, naming t
 W3C trace context, the facts extensions publish for each other on the context);
 ``redaction`` is the one place that decides what is a secret and masks it, for every
 output (logs, spans, the console).
-``logs.emit`` writes a log record without ``Logger.log``'s per-call stack walk.
+``logs.emit`` writes a log record without ``Logger.log``'s per-call stack walk (and, with
+the standard record factory, builds the ``LogRecord`` field by field, the same record).
 ``span_feed`` is where tracing extensions hand their finished spans to local viewers (the
 host's dashboard).
 ``invocation_state`` keeps an extension's own per-invocation values on the context.

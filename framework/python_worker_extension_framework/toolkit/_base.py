@@ -60,11 +60,13 @@ class Invocation:
 
     @property
     def function_name(self) -> str:
-        return str(self.context.function_name)
+        name = self.context.function_name
+        return name if name.__class__ is str else str(name)  # (str() of a str: a call less)
 
     @property
     def invocation_id(self) -> str:
-        return str(self.context.invocation_id)
+        invocation_id = self.context.invocation_id
+        return invocation_id if invocation_id.__class__ is str else str(invocation_id)
 
 
 def _runs_everywhere(settings: Settings) -> bool:
@@ -108,6 +110,10 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
     # the settings are resolved. Spares the filter check on every invocation.
     _everywhere: ClassVar[Optional[bool]] = None
     _state_key: ClassVar[str] = ""
+    # The context attribute that holds the ``Invocation`` (``state.slot(_state_key)``).
+    _state_slot: ClassVar[str] = state.slot("")
+    # Whether the class fills in ``_after_pre_invocation`` (else the pre hook skips the call).
+    _has_after_pre: ClassVar[bool] = True
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -117,6 +123,11 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         starts from the state ``reset()`` leaves, its own, not a parent extension's."""
         cls.log = logging.getLogger(cls.log_name or cls.__module__.split(".")[0])
         cls._state_key = f"{cls.__module__}.{cls.__qualname__}"
+        cls._state_slot = state.slot(cls._state_key)
+        cls._has_after_pre = (
+            cls._after_pre_invocation.__func__  # type: ignore[attr-defined]
+            is not WorkerExtension._after_pre_invocation.__func__  # type: ignore[attr-defined]
+        )
         cls._settings = None
         cls._configured = False
         cls._inactive_reason = None
@@ -231,10 +242,11 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
             if cls._everywhere is not True and not cls.applies_to(context.function_name):
                 return
             invocation = Invocation(logger, context, func_args if func_args is not None else {})
-            state.put(context, cls._state_key, invocation)
+            state.put_in(context, cls._state_slot, invocation)
             cls._on_pre_invocation(invocation)
         finally:
-            cls._after_pre_invocation(context)
+            if cls._has_after_pre:
+                cls._after_pre_invocation(context)
 
     @classmethod
     def _missed_pre_hook(
@@ -258,7 +270,7 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        invocation: Optional[Invocation] = state.pop(context, cls._state_key)
+        invocation: Optional[Invocation] = state.pop_from(context, cls._state_slot)
         if invocation is None:
             invocation = cls._missed_pre_hook(logger, context, func_args)
         if invocation is not None:
@@ -274,7 +286,7 @@ class WorkerExtension(AppExtensionBase, metaclass=_FrameworkExtensionMeta):
         *args: Any,
         **kwargs: Any,
     ) -> None:
-        invocation: Optional[Invocation] = state.pop(context, cls._state_key)
+        invocation: Optional[Invocation] = state.pop_from(context, cls._state_slot)
         if invocation is None:
             invocation = cls._missed_pre_hook(logger, context, func_args)
         if invocation is not None:

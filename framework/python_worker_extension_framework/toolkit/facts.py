@@ -28,5 +28,5 @@ def retry_facts(context: Any) -> Optional[Any]:
 
 def retry_attempt(context: Any) -> Optional[int]:
     """The 1-based attempt number, when known."""
-    attempt = getattr(retry_facts(context), "attempt", None)
+    attempt = getattr(_attributes.published(context, RETRY_FACTS_ATTRIBUTE), "attempt", None)
     return attempt if isinstance(attempt, int) else None

@@ -1,4 +1,5 @@
-"""Reading and changing an ``azure.functions.HttpResponse`` from an extension.
+"""Reading and changing an ``azure.functions.HttpResponse`` from an extension (and reading
+a request's headers cheaply).
 
 The SDK's response keeps its body in a name-mangled attribute and offers no setter, so
 extensions would otherwise reach into ``_HttpResponse__body`` each in its own way. This
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import codecs
 import functools
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 from urllib.parse import unquote
 
 from azure.functions import HttpResponse, Out
+from azure.functions._http import HttpRequestHeaders  # the class of HttpRequest.headers
 
 _BODY_ATTRIBUTE = "_HttpResponse__body"
 _CHARSETS_WITH_BOM = frozenset({"utf-16", "utf-32", "utf-8-sig"})
@@ -149,6 +151,21 @@ def add_header_value(response: HttpResponse, name: str, value: str) -> None:
     """Add a value to a comma-separated list header such as ``Server-Timing``."""
     existing = response.headers.get(name)
     response.headers[name] = f"{existing}, {value}" if existing else value
+
+
+def header_table(headers: Any) -> Optional[Dict[str, str]]:
+    """The plain dict behind the SDK's request headers (lower-cased names), or None for
+    any other mapping.
+
+    ``HttpRequest.headers`` lower-cases the name on every ``in`` and ``[]`` in Python code;
+    an extension reading a few headers per invocation can look the lower-case names up in
+    this dict instead (``table.get("user-agent")``), with the same answers. Only the SDK's
+    own class qualifies (not a subclass, which might answer differently)."""
+    if headers.__class__ is HttpRequestHeaders:
+        table = getattr(headers, "__http_headers__", None)
+        if table.__class__ is dict:
+            return table
+    return None
 
 
 def status_code(value: Any) -> Optional[int]:

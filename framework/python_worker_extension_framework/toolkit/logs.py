@@ -13,8 +13,13 @@ itself before ``logger.handle``.
 from __future__ import annotations
 
 import logging
-from types import FrameType
-from typing import Any, Mapping, Optional, Tuple
+from types import CodeType, FrameType
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+# (id of a code object, instruction offset) -> (the code object, its line): a few call
+# sites per extension. The code object is kept so a recycled id is never trusted.
+_lines: Dict[Tuple[int, int], Tuple[CodeType, int]] = {}
+_MAX_LINES = 1024
 
 
 def emit(
@@ -49,9 +54,20 @@ def make_record(
     and adds its own attributes before passing it to ``logger.handle``."""
     if caller is not None and logging._srcfile:  # the documented switch for caller lookup
         code = caller.f_code
-        return logger.makeRecord(
-            logger.name, level, code.co_filename, caller.f_lineno, msg, args, None, code.co_name
-        )
-    return logger.makeRecord(
-        logger.name, level, "(unknown file)", 0, msg, args, None, "(unknown function)"
-    )
+        pathname, lineno, function = code.co_filename, _line_of(caller, code), code.co_name
+    else:
+        pathname, lineno, function = "(unknown file)", 0, "(unknown function)"
+    return logger.makeRecord(logger.name, level, pathname, lineno, msg, args, None, function)
+
+
+def _line_of(frame: FrameType, code: CodeType) -> int:
+    """``frame.f_lineno``, remembered by code object and instruction: computing it walks
+    the code's line table, which costs more than the rest of the caller's facts."""
+    key = (id(code), frame.f_lasti)
+    known = _lines.get(key)
+    if known is not None and known[0] is code:
+        return known[1]
+    lineno = frame.f_lineno
+    if len(_lines) < _MAX_LINES:
+        _lines[key] = (code, lineno)
+    return lineno

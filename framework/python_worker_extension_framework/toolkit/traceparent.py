@@ -18,6 +18,7 @@ _COMMON = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})").fullmatc
 _ZERO_TRACE_ID = "0" * 32
 _ZERO_PARENT_ID = "0" * 16
 _FLAGS = {f"{flags:02x}": flags for flags in range(256)}  # two hex digits -> int, no int()
+_ODD_HEX = frozenset("13579bdf")  # the low hex digit of flags with the sampled bit set
 
 
 class TraceParent(NamedTuple):
@@ -57,6 +58,33 @@ def parse(value: Optional[str]) -> Tuple[Optional[TraceParent], Optional[str]]:
                     TraceParent, ("00", trace_id, parent_id, _FLAGS[flags])
                 ), None
     return _parse_fields(value)
+
+
+def common_fields(value: object) -> Optional[Tuple[str, str, bool]]:
+    """``(trace_id, parent_id, sampled)`` of a valid header in the common form (version 00,
+    lower-case hex), else None, and then ``parse`` decides (and says what is wrong): what
+    ``parse`` gives for that form, without building a ``TraceParent``."""
+    if value.__class__ is str:
+        common = _COMMON(value)
+        if common is not None:
+            trace_id, parent_id, flags = common.groups()
+            if trace_id != _ZERO_TRACE_ID and parent_id != _ZERO_PARENT_ID:
+                return trace_id, parent_id, flags[1] in _ODD_HEX
+    return None
+
+
+def trace_id_in(value: Optional[str]) -> Optional[str]:
+    """``parse(value)``'s trace id, or None: for a caller that needs nothing else of the
+    header (no tuple is built for the common form)."""
+    if value.__class__ is str:
+        common = _COMMON(value)
+        if common is not None:
+            trace_id = common[1]
+            if trace_id != _ZERO_TRACE_ID and common[2] != _ZERO_PARENT_ID:
+                return trace_id
+            return None
+    parsed, _ = parse(value)
+    return parsed.trace_id if parsed is not None else None
 
 
 def _parse_fields(value: object) -> Tuple[Optional[TraceParent], Optional[str]]:
@@ -102,5 +130,4 @@ def header_in(trace_context: object) -> Optional[str]:
 
 def trace_id_of(context: object) -> Optional[str]:
     """The trace id of an invocation's context, when its traceparent is valid."""
-    parsed, _ = parse(header_of(context))
-    return parsed.trace_id if parsed else None
+    return trace_id_in(header_of(context))

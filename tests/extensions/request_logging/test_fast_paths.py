@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import Any, Dict, List, Optional, Tuple
+import re
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import quote, quote_plus, unquote_plus
 
 import azure.functions as func
@@ -158,3 +159,186 @@ def test_text_line_written_directly_is_the_records_text_line(
     assert message == text_line(record)
     if len(secret) >= 6:
         assert secret not in message
+
+
+class _OwnHeaders(Mapping[str, str]):
+    """A request-header mapping that is not the SDK's class: the general path."""
+
+    def __init__(self, headers: Dict[str, str]) -> None:
+        self._headers = {k.lower(): v for k, v in headers.items()}
+
+    def __getitem__(self, key: str) -> str:
+        return self._headers[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._headers)
+
+    def __len__(self) -> int:
+        return len(self._headers)
+
+
+class _GeneralRequest(func.HttpRequest):
+    """The same request, whose headers are a plain ``Mapping`` (no header table)."""
+
+    def __init__(self, request: func.HttpRequest) -> None:
+        super().__init__(
+            request.method,
+            request.url,
+            headers=dict(request.headers),
+            params=dict(request.params),
+            route_params=dict(request.route_params),
+            body=request.get_body(),
+        )
+        self._own = _OwnHeaders(dict(request.headers))
+
+    @property
+    def headers(self) -> Mapping[str, str]:  # type: ignore[override]
+        return self._own
+
+
+_SECRET = "s3cr3t-Value-0042"
+_DURATION = re.compile(r'\d+\.\d+ms|"duration_ms":[0-9.]+')  # differs between two runs
+_HEADER_VALUES = st.sampled_from(
+    ["curl/8.4.0", "Mozilla/5.0 (X11) x", f"Bearer {_SECRET}", "a\tb", f"code={_SECRET}", ""]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    user_agent=st.one_of(st.none(), _HEADER_VALUES),
+    forwarded_for=st.one_of(st.none(), st.sampled_from(["203.0.113.9", "::1", "x y"])),
+    parent=st.one_of(
+        st.none(),
+        st.sampled_from(
+            [
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00",
+                "zz",
+            ]
+        ),
+    ),
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "format": st.sampled_from(["text", "json"]),
+            "trace_sampling": st.sampled_from(["request", "context", "off"]),
+            "sample_rate": st.sampled_from([0.0, 0.5, 1.0]),
+            "log_headers": st.just(["user-agent", "authorization", "x-forwarded-for"]),
+        },
+    ),
+    query=st.sampled_from(["", f"code={_SECRET}&a=1", "name=widget", f"sig={_SECRET};x=y"]),
+)
+def test_header_table_path_logs_what_the_general_mapping_path_logs(
+    user_agent: Optional[str],
+    forwarded_for: Optional[str],
+    parent: Optional[str],
+    options: Dict[str, Any],
+    query: str,
+) -> None:
+    """The SDK's headers are read from their plain dict; any other mapping through the
+    Mapping interface. Both give the same record, message and level, secrets masked."""
+    from python_worker_extension_framework.testing import invoke, registered
+
+    headers: Dict[str, str] = {"Authorization": f"Bearer {_SECRET}"}
+    if user_agent is not None:
+        headers["User-Agent"] = user_agent
+    if forwarded_for is not None:
+        headers["X-Forwarded-For"] = forwarded_for
+    if parent is not None:
+        headers["traceparent"] = parent
+    request = make_http_request("GET", f"http://h/api/items?{query}", headers=headers)
+    general = _GeneralRequest(request)
+
+    def handler(req: func.HttpRequest) -> str:
+        return "ok"
+
+    class Keep(logging.Handler):  # the harness masks what it captures: keep the originals
+        def emit(self, record: logging.LogRecord) -> None:
+            kept.append(record)
+
+    logged: List[List[Tuple[str, int, Dict[str, Any]]]] = []
+    logger = logging.getLogger(LOGGER_NAME)
+    for req in (request, general):
+        kept: List[logging.LogRecord] = []
+        keep = Keep()
+        logger.addHandler(keep)
+        try:
+            with registered(RequestLoggingExtension):
+                RequestLoggingExtension.reset()
+                RequestLoggingExtension.configure(**options)
+                context = make_context(
+                    "GetItem",
+                    invocation_id="c0a8f3d2-5b1e-4e7a-9f21-3d4c5b6a7e8f",
+                    trace_parent=parent or "",
+                )
+                invoke(handler, capture_exception=True, req=req, context=context)
+                RequestLoggingExtension.reset()
+        finally:
+            logger.removeHandler(keep)
+        logged.append(
+            [
+                (
+                    _DURATION.sub("D", r.getMessage()),
+                    r.levelno,
+                    {**getattr(r, RECORD_ATTRIBUTE), "duration_ms": None},
+                )
+                for r in kept
+            ]
+        )
+    fast, slow = logged
+    assert fast == slow
+    for message, _, record in fast:
+        assert _SECRET not in message and _SECRET not in repr(record)
+
+
+def test_the_sdk_headers_take_the_table_path() -> None:
+    """The test above compares two paths only if the SDK's headers do have a table."""
+    from python_worker_extension_framework.toolkit import http
+
+    request = make_http_request("GET", "http://h/api/x", headers={"User-Agent": "a"})
+    assert http.header_table(request.headers) == {"user-agent": "a"}
+    assert http.header_table(_GeneralRequest(request).headers) is None
+
+
+@settings(max_examples=300)
+@given(
+    succeeded=st.booleans(),
+    mode=st.sampled_from(["request", "context", "off"]),
+    rate=st.sampled_from([0.0, 0.3, 1.0]),
+    parent=st.one_of(
+        st.none(),
+        st.builds(
+            lambda t, f: f"00-{t}-b7ad6b7169203331-{f}",
+            st.text("0123456789abcdef", min_size=32, max_size=32),
+            st.sampled_from(["00", "01", "03"]),
+        ),
+        st.just("01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-x"),
+    ),
+    header=st.one_of(
+        st.none(), st.sampled_from(["00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"])
+    ),
+)
+def test_keep_from_raw_header_agrees_with_keep_from_parsed(
+    succeeded: bool, mode: str, rate: float, parent: Optional[str], header: Optional[str]
+) -> None:
+    from python_worker_extension_framework.toolkit import traceparent
+    from python_worker_extension_request_logging import sampling
+
+    request = make_http_request(
+        "GET", "http://h/api/x", headers={"traceparent": header} if header else {}
+    )
+    parsed, _ = traceparent.parse(parent)
+    trace_id = traceparent.trace_id_in(parent)
+    if trace_id is None and rate not in (0.0, 1.0):
+        return  # without a trace id the rate decides at random: nothing to compare
+    expected = sampling.keep(succeeded, mode, rate, request, parsed)
+    fast = (not succeeded) or sampling.keep_success(
+        mode, rate, http_table(request), parent, trace_id
+    )
+    assert fast == expected
+
+
+def http_table(request: func.HttpRequest) -> Optional[Mapping[str, str]]:
+    from python_worker_extension_framework.toolkit import http
+
+    return http.header_table(request.headers)

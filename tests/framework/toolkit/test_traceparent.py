@@ -60,3 +60,48 @@ HEX = "0123456789abcdefABCDEF"
 )
 def test_shortcut_agrees_on_generated_headers(value: str) -> None:
     assert traceparent.parse(value) == traceparent._parse_fields(value)
+
+
+@given(
+    st.one_of(
+        st.builds(
+            lambda t, p, f: f"00-{t}-{p}-{f}",
+            st.one_of(st.text(HEX, min_size=32, max_size=32), st.just("0" * 32)),
+            st.one_of(st.text(HEX, min_size=16, max_size=16), st.just("0" * 16)),
+            st.text(HEX, min_size=2, max_size=2),
+        ),
+        st.text(max_size=60),
+        st.none(),
+    )
+)
+def test_trace_id_in_is_the_parsed_trace_id(value: object) -> None:
+    parsed, _ = traceparent.parse(value)  # type: ignore[arg-type]
+    expected = parsed.trace_id if parsed is not None else None
+    assert traceparent.trace_id_in(value) == expected  # type: ignore[arg-type]
+
+
+@given(
+    st.one_of(
+        st.builds(
+            lambda v, t, p, f: f"{v}-{t}-{p}-{f}",
+            st.sampled_from(["00", "01", "ff"]),
+            st.one_of(st.text(HEX, min_size=32, max_size=32), st.just("0" * 32)),
+            st.one_of(st.text(HEX, min_size=16, max_size=16), st.just("0" * 16)),
+            st.text(HEX, min_size=2, max_size=2),
+        ),
+        st.text(max_size=60),
+        st.none(),
+        st.integers(),
+    )
+)
+def test_common_fields_are_what_parse_gives_or_none(value: object) -> None:
+    """Where ``common_fields`` answers, ``parse`` gives the same header; where it does not,
+    the header is not in the common form (``parse`` decides)."""
+    fields = traceparent.common_fields(value)
+    if fields is None:
+        parsed, _ = traceparent.parse(value)  # type: ignore[arg-type]
+        assert parsed is None or not traceparent._COMMON(value)  # type: ignore[arg-type]
+        return
+    parsed, reason = traceparent.parse(value)  # type: ignore[arg-type]
+    assert parsed is not None and reason is None
+    assert fields == (parsed.trace_id, parsed.parent_id, parsed.sampled)
