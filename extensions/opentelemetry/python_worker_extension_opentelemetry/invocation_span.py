@@ -133,19 +133,22 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
         attributes: Dict[str, Any],
         start_time: int,
     ) -> None:
-        # ``ReadableSpan``'s fields, set directly (its properties read them).
-        self._name = name
-        self._context = context
-        self._kind = kind
-        self._parent = parent
-        self._start_time = start_time
-        self._end_time: Optional[int] = None
-        self._resource = spans.resource
-        self._instrumentation_scope = spans.scope
-        self._instrumentation_info = spans.instrumentation_info
-        self._status = _UNSET
-        self._events: Sequence[Event] = _NONE
-        self._links: Sequence[Link] = _NONE
+        # ``ReadableSpan``'s own constructor sets the fields its properties read, whatever
+        # an SDK release names them; events, links and attributes may be replaced below.
+        ReadableSpan.__init__(
+            self,
+            name=name,
+            context=context,
+            parent=parent,
+            resource=spans.resource,
+            events=_NONE,
+            links=_NONE,
+            kind=kind,
+            instrumentation_info=spans.instrumentation_info,
+            status=_UNSET,
+            start_time=start_time,
+            instrumentation_scope=spans.scope,
+        )
         self._spans = spans
         self._lock = threading.RLock()  # re-entered: the safety net may run inside a call
         limits = spans.limits
