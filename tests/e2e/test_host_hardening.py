@@ -376,7 +376,8 @@ class _Console:
         self.lines: List[str] = []
         self.seen = threading.Condition()
         self.process = process
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -390,6 +391,13 @@ class _Console:
             assert self.seen.wait_for(lambda: any(text in x for x in self.lines), timeout), "".join(
                 self.lines
             )
+
+    def all_output(self, timeout: float = 10.0) -> str:
+        """Everything the process wrote, once the pipe is at its end: the process may have
+        exited while this reader is still taking its last lines."""
+        self._reader.join(timeout)
+        with self.seen:
+            return "".join(self.lines)
 
 
 SLOW_IMPORT = """
@@ -431,7 +439,7 @@ def test_ctrl_c_during_start_up_stops_the_host(write_app: AppWriter, script: str
         if process.poll() is None:
             process.kill()
             process.wait()
-    output = "".join(console.lines)
+    output = console.all_output()
     assert code == 130
     assert "Start-up interrupted (Ctrl-C): the host did not start." in output
     assert "Traceback" not in output

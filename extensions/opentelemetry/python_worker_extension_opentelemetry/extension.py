@@ -5,8 +5,9 @@ Per invocation, on the thread (or event-loop task) that runs it:
 
 - pre hook: read the host's ``traceparent``/``tracestate`` (the W3C propagator's
   decisions, ``propagation``), start the invocation span as its child (when the plan
-  records one; every attribute known then passed at the start) and attach that context,
-  so user spans and instrumented outgoing calls are its children;
+  records one; every attribute known then passed at the start; on our own provider an
+  ``InvocationSpan``, see ``invocation_span``) and attach that context, so user spans and
+  instrumented outgoing calls are its children;
   (a context left current by an earlier invocation that raised under the real worker,
   which runs no post hook then, is dropped first, so it never leaks into this one);
 - post hook: the HTTP status (5xx is an error), retry facts, end the span, count the
@@ -24,7 +25,7 @@ import weakref
 from typing import Any, ClassVar, Dict, Optional, Tuple
 
 from opentelemetry import context as otel_context
-from opentelemetry.trace import Span, Status, StatusCode, set_span_in_context
+from opentelemetry.trace import Span, SpanContext, Status, StatusCode, set_span_in_context
 from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
@@ -160,20 +161,30 @@ class OpenTelemetryExtension(WorkerExtension):
         current: Optional[Span] = remote
         if telemetry.plan.invocation_span:
             parent = _EMPTY if remote is None else set_span_in_context(remote, _EMPTY)
+            caller = None if remote is None else remote.get_span_context()
             is_http = trigger == "http" and value is not None
             if (
-                remote is not None
-                and not remote.get_span_context().trace_flags.sampled
+                caller is not None
+                and not caller.trace_flags.sampled
                 and telemetry.sdk_provider is not None
             ):
                 # Our own sampler follows the caller's "not sampled": the span will not
                 # record, so nothing is computed for it.
-                span = telemetry.tracer.start_span(
-                    function_name, context=parent, kind=names.span_kind(trigger)
-                )
+                kind = names.span_kind(trigger)
+                spans = telemetry.spans
+                if spans is not None:
+                    span = spans.start(function_name, parent, caller, kind, None, start)
+                else:
+                    span = telemetry.tracer.start_span(function_name, context=parent, kind=kind)
             else:
                 span = cls._start_span(
-                    invocation, telemetry, parent, trigger, value if is_http else None, running
+                    invocation,
+                    telemetry,
+                    parent,
+                    caller,
+                    trigger,
+                    value if is_http else None,
+                    running,
                 )
             current = running.span = span
             running.is_http = is_http
@@ -191,12 +202,13 @@ class OpenTelemetryExtension(WorkerExtension):
         invocation: Invocation,
         telemetry: Telemetry,
         parent: otel_context.Context,
+        caller: Optional[SpanContext],
         trigger: str,
         request: Any,
         running: _Running,
     ) -> Span:
-        """The invocation span, every attribute known at the start passed to ``start_span``
-        (the SDK copies them once; a ``set_attribute`` each would take the span's lock)."""
+        """The invocation span, every attribute known at the start passed when it starts:
+        an ``InvocationSpan`` on our own provider, the SDK's span on a foreign one."""
         function_name = running.key[0]
         attributes: Dict[str, Any] = {
             names.FAAS_TRIGGER: trigger,
@@ -208,6 +220,16 @@ class OpenTelemetryExtension(WorkerExtension):
         if request is not None:
             span_name = names.add_http_attributes(
                 attributes, request, cls._redactor, telemetry.plan.record_headers
+            )
+        spans = telemetry.spans
+        if spans is not None:
+            return spans.start(
+                span_name,
+                parent,
+                caller,
+                names.span_kind(trigger),
+                attributes,
+                running.start,
             )
         return telemetry.tracer.start_span(
             span_name,

@@ -15,14 +15,17 @@ import threading
 from typing import Any, Callable, List, Optional, Tuple
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, SynchronousMultiSpanProcessor
+from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Tracer
 
 from . import attributes, providers, redacting
 from .exporters import LOGGER_NAME, NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
 from .feed import FeedingProcessor
+from .invocation_span import InvocationSpans
 from .options import Plan
 from .sampling import InvocationSampler
 from .version import VERSION
@@ -87,6 +90,8 @@ class Telemetry:
         self.processor: Optional[SpanProcessor] = None
         self.sdk_provider: Optional[SdkTracerProvider] = None
         self.slot: Optional[providers.SwitchingProcessor] = None
+        # Starts the invocation span on our own provider (None on a foreign one).
+        self.spans: Optional[InvocationSpans] = None
         self.meter_provider: Any = None
         self.owns_meter_provider = False
         self.log_handler: Optional[logging.Handler] = None
@@ -125,14 +130,35 @@ class Telemetry:
                 # Its exporters are not ours: mask what a span starts with, at the source.
                 self.processor.mask_at_start = True
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
+        # The provider's parts are built here and handed to it, so the invocation span
+        # (``InvocationSpans``) uses the very sampler, limits (read from the environment
+        # once, as the SDK does) and active processor its tracers use: a processor a user
+        # adds to this provider sees the invocation spans too.
+        sampler = InvocationSampler(self.plan.sampling_ratio)
+        limits = SpanLimits()
+        active = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
         self.sdk_provider = SdkTracerProvider(
-            sampler=InvocationSampler(self.plan.sampling_ratio),
+            sampler=sampler,
             resource=self.resource,
             shutdown_on_exit=False,
+            active_span_processor=active,
+            span_limits=limits,
         )
         if self.processor is not None:
             self.sdk_provider.add_span_processor(self.processor)
-        return self.sdk_provider.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
+        tracer = self.sdk_provider.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
+        if isinstance(tracer, SdkTracer):  # not when OTEL_SDK_DISABLED=true (a no-op tracer)
+            self.spans = InvocationSpans(
+                active,
+                sampler,
+                self.sdk_provider.id_generator,
+                limits,
+                self.sdk_provider.resource,
+                InstrumentationScope(INSTRUMENTATION_SCOPE, VERSION, None, None),
+                tracer.instrumentation_info,
+                trusted_sampler=True,
+            )
+        return tracer
 
     def _metrics(self) -> None:
         backend = self.backend

@@ -1,0 +1,346 @@
+"""The invocation span, recorded without the SDK's per-attribute bookkeeping, when the
+tracer provider is ours.
+
+The SDK's span validates and stores every attribute one at a time, under a lock, in a
+``BoundedAttributes`` mapping: most of what an invocation span costs. The attributes the
+extension records are plain strings, integers and booleans under fixed names, which that
+validation always passes unchanged, so while no limit would cut them they go in a plain
+dict. ``InvocationSpan`` implements the public ``opentelemetry.trace.Span`` API (what the
+function's code reaches through ``trace.get_current_span()``) and, when it ends, hands the
+provider's span processors a public ``ReadableSpan`` with the same content the SDK's span
+would have had: name, kind, parent, ids, attributes, events, links, status, times,
+resource, instrumentation scope and dropped counts.
+
+What keeps it equal to the SDK's span:
+
+- the sampling decision, trace state and sampler attributes come from the provider's
+  sampler (``should_sample``), the ids from its id generator;
+- the span limits are the provider's: once a value is not a plain ``str``/``int``/
+  ``float``/``bool`` under a non-empty string key, or a value-length limit is set, or the
+  count limit is reached, the attributes move into the SDK's own ``BoundedAttributes`` and
+  every later one is validated and bounded by it; events and links are bounded the same way;
+- the processors are the provider's one active processor (what ``add_span_processor``
+  feeds), called with ``on_start`` when the span starts and ``on_end`` when it ends.
+
+A foreign provider (the worker's Azure Monitor distro) gets the SDK's span: its
+processors are not ours to feed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from time import time_ns
+from typing import Any, Dict, Optional, Sequence, Type, Union, cast
+
+from opentelemetry import trace as trace_api
+from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits, SpanProcessor
+from opentelemetry.sdk.trace.id_generator import IdGenerator
+from opentelemetry.sdk.trace.sampling import Decision, Sampler
+from opentelemetry.sdk.util import BoundedList
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace.status import Status, StatusCode
+from opentelemetry.util import types
+
+_logger = logging.getLogger(__name__)
+
+# The values ``BoundedAttributes`` stores exactly as given when no value-length limit is set.
+_PLAIN = frozenset({str, int, float, bool})
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
+_UNSET = Status(StatusCode.UNSET)
+_NONE: Sequence[Any] = ()
+
+
+class InvocationSpans:
+    """Starts invocation spans on one of our SDK tracer providers: its sampler, id
+    generator, limits, resource and active span processor, under our instrumentation
+    scope."""
+
+    def __init__(
+        self,
+        processor: SpanProcessor,
+        sampler: Sampler,
+        id_generator: IdGenerator,
+        limits: SpanLimits,
+        resource: Resource,
+        scope: InstrumentationScope,
+        instrumentation_info: Any = None,
+        trusted_sampler: bool = False,
+    ) -> None:
+        self.processor = processor
+        self.sampler = sampler
+        self.id_generator = id_generator
+        self.limits = limits
+        self.resource = resource
+        self.scope = scope
+        self.instrumentation_info = instrumentation_info
+        # True when the sampler hands back exactly the attributes it is given (ours): they
+        # are then the span's own dict, with no copy.
+        self.trusted_sampler = trusted_sampler
+
+    def start(
+        self,
+        name: str,
+        parent_context: Context,
+        parent: Optional[SpanContext],
+        kind: SpanKind,
+        attributes: Optional[Dict[str, Any]],
+        start_time: int,
+    ) -> trace_api.Span:
+        """A started span (``InvocationSpan``), or a ``NonRecordingSpan`` when the sampler
+        says not to record; ``parent`` is the span context in ``parent_context`` (or None),
+        ``attributes`` a fresh dict the span may keep."""
+        trace_id = self.id_generator.generate_trace_id() if parent is None else parent.trace_id
+        result = self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, ())
+        decision = result.decision
+        context = SpanContext(
+            trace_id,
+            self.id_generator.generate_span_id(),
+            False,
+            _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED,
+            result.trace_state,
+        )
+        if decision is Decision.DROP:
+            return trace_api.NonRecordingSpan(context)
+        if self.trusted_sampler and attributes is not None:
+            values: Any = attributes
+        else:
+            values = result.attributes.copy()  # what the sampler says the span starts with
+        span = InvocationSpan(self, name, context, parent, kind, values, start_time)
+        # Processors are typed for the SDK's span; they get the same API and properties.
+        self.processor.on_start(span, parent_context=parent_context)  # type: ignore[arg-type]
+        return span
+
+
+class InvocationSpan(trace_api.Span, ReadableSpan):
+    """A recording span whose ``end()`` hands a ``ReadableSpan`` to the provider's
+    processors; before that, processors and the function's code use it as the SDK's span
+    (the ``opentelemetry.trace.Span`` API, and ``ReadableSpan``'s properties)."""
+
+    def __init__(
+        self,
+        spans: InvocationSpans,
+        name: str,
+        context: SpanContext,
+        parent: Optional[SpanContext],
+        kind: SpanKind,
+        attributes: Dict[str, Any],
+        start_time: int,
+    ) -> None:
+        # ``ReadableSpan``'s own constructor sets the fields its properties read, whatever
+        # an SDK release names them; events, links and attributes may be replaced below.
+        ReadableSpan.__init__(
+            self,
+            name=name,
+            context=context,
+            parent=parent,
+            resource=spans.resource,
+            events=_NONE,
+            links=_NONE,
+            kind=kind,
+            instrumentation_info=spans.instrumentation_info,
+            status=_UNSET,
+            start_time=start_time,
+            instrumentation_scope=spans.scope,
+        )
+        self._spans = spans
+        self._lock = threading.RLock()  # re-entered: the safety net may run inside a call
+        limits = spans.limits
+        self._count_limit: Optional[int] = limits.max_span_attributes
+        if limits.max_span_attribute_length is not None or (
+            self._count_limit is not None and len(attributes) > self._count_limit
+        ):
+            self._attributes: Any = self._bounded(attributes)
+        else:
+            self._attributes = attributes
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(name="{self._name}", context={self._context})'
+
+    def _bounded(self, attributes: Any) -> BoundedAttributes:
+        limits = self._spans.limits
+        return BoundedAttributes(
+            limits.max_span_attributes,
+            attributes,
+            immutable=False,
+            max_value_len=limits.max_span_attribute_length,
+        )
+
+    # -- the Span API -----------------------------------------------------------------------
+
+    def get_span_context(self) -> SpanContext:
+        return cast(SpanContext, self._context)
+
+    def is_recording(self) -> bool:
+        return self._end_time is None
+
+    def set_attributes(self, attributes: Dict[str, types.AttributeValue]) -> None:
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Setting attribute on ended span.")
+                return
+            for key, value in attributes.items():
+                self._store(key, value)
+
+    def set_attribute(self, key: str, value: types.AttributeValue) -> None:
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Setting attribute on ended span.")
+                return
+            self._store(key, value)
+
+    def _store(self, key: str, value: Any) -> None:
+        """One attribute, as ``BoundedAttributes`` would store it (called with the lock)."""
+        stored = self._attributes
+        if stored.__class__ is dict and key.__class__ is str and key and value.__class__ in _PLAIN:
+            # A plain value under a non-empty string key: kept as it is; one set again
+            # moves last, as in ``BoundedAttributes``.
+            if key in stored:
+                del stored[key]
+                stored[key] = value
+                return
+            limit = self._count_limit
+            if limit is None or len(stored) < limit:
+                stored[key] = value
+                return
+        if stored.__class__ is dict:  # from now on, validated and bounded by the SDK's own
+            stored = self._attributes = self._bounded(stored)
+        stored[key] = value
+
+    def add_event(
+        self,
+        name: str,
+        attributes: types.Attributes = None,
+        timestamp: Optional[int] = None,
+    ) -> None:
+        limits = self._spans.limits
+        event = Event(
+            name,
+            BoundedAttributes(
+                limits.max_event_attributes, attributes, max_value_len=limits.max_attribute_length
+            ),
+            timestamp,
+        )
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Tried calling add_event on an ended span.")
+                return
+            if not isinstance(self._events, BoundedList):
+                self._events = BoundedList(limits.max_events)  # type: ignore[arg-type]
+            self._events.append(event)
+
+    def add_link(self, context: SpanContext, attributes: types.Attributes = None) -> None:
+        # A link needs a valid context, or at least attributes or a trace state to carry.
+        if not (context and (context.is_valid or attributes or context.trace_state)):
+            return
+        limits = self._spans.limits
+        link = Link(
+            context,
+            BoundedAttributes(
+                limits.max_link_attributes, attributes, max_value_len=limits.max_attribute_length
+            ),
+        )
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Tried calling add_link on an ended span.")
+                return
+            if not isinstance(self._links, BoundedList):
+                self._links = BoundedList(limits.max_links)  # type: ignore[arg-type]
+            self._links.append(link)
+
+    def update_name(self, name: str) -> None:
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Tried calling update_name on an ended span.")
+                return
+            self._name = name
+
+    def set_status(
+        self, status: Union[Status, StatusCode], description: Optional[str] = None
+    ) -> None:
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Tried calling set_status on an ended span.")
+                return
+            # An OK status is final; UNSET is never set.
+            if self._status.status_code is StatusCode.OK:
+                return
+            if isinstance(status, Status):
+                if status.status_code is StatusCode.UNSET:
+                    return
+                if description is not None:
+                    _logger.warning(
+                        "Description %s ignored. Use either `Status` or "
+                        "`(StatusCode, Description)`",
+                        description,
+                    )
+                self._status = status
+            elif isinstance(status, StatusCode):
+                if status is StatusCode.UNSET:
+                    return
+                self._status = Status(status, description)
+
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: types.Attributes = None,
+        timestamp: Optional[int] = None,
+        escaped: bool = False,
+    ) -> None:
+        kind = type(exception)
+        module, qualname = kind.__module__, kind.__qualname__
+        details: Dict[str, Any] = {
+            "exception.type": f"{module}.{qualname}"
+            if module and module != "builtins"
+            else qualname,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(
+                traceback.format_exception(kind, exception, exception.__traceback__)
+            ),
+            "exception.escaped": str(escaped),
+        }
+        if attributes:
+            details.update(attributes)
+        self.add_event("exception", details, timestamp)
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Any,
+    ) -> None:
+        if exc_val is not None and exc_type is not None and self.is_recording():
+            self.record_exception(exc_val, escaped=True)
+            self.set_status(Status(StatusCode.ERROR, f"{exc_type.__name__}: {exc_val}"))
+        self.end()
+
+    def end(self, end_time: Optional[int] = None) -> None:
+        with self._lock:
+            if self._end_time is not None:
+                _logger.warning("Calling end() on an ended span.")
+                return
+            self._end_time = end_time if end_time is not None else time_ns()
+        spans = self._spans
+        spans.processor.on_end(
+            ReadableSpan(
+                name=self._name,
+                context=self._context,
+                parent=self._parent,
+                resource=self._resource,
+                attributes=self._attributes,
+                events=self._events,
+                links=self._links,
+                kind=self._kind,
+                instrumentation_info=self._instrumentation_info,
+                status=self._status,
+                start_time=self._start_time,
+                end_time=self._end_time,
+                instrumentation_scope=self._instrumentation_scope,
+            )
+        )
