@@ -9,6 +9,9 @@ Two measurements, each in fresh interpreters, variants interleaved, median of ma
 - **Local host, process start to first 200**: a server process started from nothing, polled
   with a GET until it answers 200: the bare uvicorn app, the Starlette app, the host with
   no extensions and the host with all four. A developer pays this on every ``funcext start``.
+  Each host row has a floor row before it: the bare app plus only the imports that host
+  cannot avoid (``azure.functions``; for all four also the OpenCensus library), so the
+  distance between the two is the host's and the extensions' own.
 
 Every child runs with compiled bytecode cached, as after ``pip install`` (which compiles
 each wheel's modules): the editable installs of this repository have no ``__pycache__``,
@@ -29,9 +32,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from .bench_host import ALL, ALL_ENV, BARE, PLAIN, STARLETTE, _commands, _free_port
+from .bench_host import ALL, ALL_ENV, APPS, BARE, PLAIN, STARLETTE, _commands, _free_port
 from .harness import Row, Table, progress
 
 IMPORTS: List[Tuple[str, str, str]] = [
@@ -124,11 +128,26 @@ def _import_ms(code: str) -> float:
     return float(output.strip().splitlines()[-1])
 
 
+# The floors: the bare app with only what the host's variants cannot avoid importing, so the
+# rows show how much of each host row is the host's own (see the apps' docstrings).
+FLOOR_PLAIN = "floor of host, no extensions (bare app + azure.functions)"
+FLOOR_ALL = "floor of host, all four (bare app + azure.functions + OpenCensus library)"
+_FLOOR_APPS = {FLOOR_PLAIN: APPS / "floor_functions", FLOOR_ALL: APPS / "floor_opencensus"}
+
+
+def _command(label: str, port: int) -> Tuple[List[str], Path]:
+    if label not in _FLOOR_APPS:
+        return _commands(port)[label]
+    command, _ = _commands(port)[BARE]  # the same uvicorn command, another app folder
+    folder = _FLOOR_APPS[label]
+    return [str(folder) if part == str(APPS / "bare") else part for part in command], folder
+
+
 def _first_200_ms(label: str) -> float:
     port = _free_port()
-    command, cwd = _commands(port)[label]
+    command, cwd = _command(label, port)
     env = _child_env(PYTHONUNBUFFERED="1", **(ALL_ENV if label == ALL else {}))
-    path = "/" if label in (BARE, STARLETTE) else "/api/hello"
+    path = "/" if label in (BARE, STARLETTE, *_FLOOR_APPS) else "/api/hello"
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -181,7 +200,7 @@ def run(quick: bool = False) -> List[Table]:
 def _measure(quick: bool) -> List[Table]:
     import_runs, start_runs = (5, 3) if quick else (15, 7)
     imports = [(label, code) for label, module, code in IMPORTS if _installed(module)]
-    labels = [BARE, STARLETTE, PLAIN, ALL]
+    labels = [BARE, STARLETTE, FLOOR_PLAIN, PLAIN, FLOOR_ALL, ALL]
     progress("cold start: one uncounted run of each variant fills the bytecode cache")
     for _, code in imports:
         _import_ms(code)

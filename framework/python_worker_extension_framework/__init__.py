@@ -6,6 +6,8 @@ extension imports), ``wrapper`` (extensions from inside the function), ``retry_p
 ``host`` (``funcext start``) and ``testing`` (the pytest harness).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .core import (
     ChainEntry,
     Dispatcher,
@@ -28,9 +30,26 @@ from .errors import (
 )
 from .toolkit import Invocation, Option, Settings, WorkerExtension, http, traceparent
 from .version import VERSION
-from .wrapper import ExtensionsFunctionApp, is_wrapped, with_extensions, wrap_app
+
+if TYPE_CHECKING:
+    from .wrapper import ExtensionsFunctionApp, is_wrapped, with_extensions, wrap_app
 
 __version__ = VERSION
+
+# The wrapper (and wrapt under it) loads when an app first asks for one of its names: the
+# local host and an app that does not wrap its functions never need it.
+_WRAPPER_NAMES = frozenset({"ExtensionsFunctionApp", "is_wrapped", "with_extensions", "wrap_app"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WRAPPER_NAMES:
+        from . import wrapper
+
+        value = getattr(wrapper, name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ChainEntry",

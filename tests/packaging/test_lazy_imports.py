@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Dict, List, Set
 
 import pytest
@@ -199,3 +200,104 @@ def test_the_hosts_server_loads_no_websocket_library_until_an_upgrade() -> None:
     )
     assert "uvicorn.config" in modules
     assert loaded(modules, ["wsproto", "websockets", "uvicorn.protocols.websockets"]) == []
+
+
+# What `funcext start` itself imports, without the app: the command line, the modules
+# `_serve` imports and the dashboard (what the process has loaded before the first request).
+HOST_START = (
+    "from python_worker_extension_framework.host import cli\n"
+    "from python_worker_extension_framework.host import asgi, guard, protocol, runtime, server\n"
+    "from python_worker_extension_framework.host.dashboard import Dashboard\n"
+)
+
+
+def test_the_host_loads_no_wrapper_timers_cors_or_dashboard_views_at_start() -> None:
+    """Each is needed only by some apps or some requests: the wrapper (and wrapt) by an app
+    that wraps its functions, timers and the NCRONTAB parser by a timer function, CORS by a
+    CORS setting, the dashboard's views and page files by the first dashboard request."""
+    modules = modules_after(HOST_START)
+    assert "python_worker_extension_framework.host.dashboard.app" in modules
+    assert (
+        loaded(
+            modules,
+            [
+                "python_worker_extension_framework.wrapper",
+                "wrapt",
+                "python_worker_extension_framework.host.timers",
+                "python_worker_extension_framework.host.ncrontab",
+                "python_worker_extension_framework.host.cors",
+                "python_worker_extension_framework.host.dashboard.views",
+                "importlib.resources",
+                "difflib",
+            ],
+        )
+        == []
+    )
+
+
+def test_the_frameworks_wrapper_names_load_the_wrapper_when_asked_for() -> None:
+    code = (
+        "import sys, python_worker_extension_framework as f\n"
+        "assert 'python_worker_extension_framework.wrapper' not in sys.modules\n"
+        "from python_worker_extension_framework import ExtensionsFunctionApp, with_extensions\n"
+        "from python_worker_extension_framework.wrapper import _apps, _proxy\n"
+        "assert ExtensionsFunctionApp is _apps.ExtensionsFunctionApp\n"
+        "assert with_extensions is _proxy.with_extensions\n"
+        "assert f.is_wrapped is _proxy.is_wrapped and f.wrap_app is _apps.wrap_app\n"
+        "try:\n"
+        "    f.no_such_name\n"
+        "except AttributeError as exc:\n"
+        "    assert 'no_such_name' in str(exc), exc\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    assert "wrapt" in modules_after(code)
+
+
+def test_the_host_loads_timers_for_a_timer_function_and_cors_for_a_cors_setting(
+    tmp_path: Path,
+) -> None:
+    """The same start-up path with a timer function and CORS set loads both."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "function_app.py").write_text(
+        "import azure.functions as func\n"
+        "app = func.FunctionApp()\n"
+        "@app.timer_trigger(schedule='0 */5 * * * *', arg_name='timer')\n"
+        "def tick(timer: func.TimerRequest) -> None:\n"
+        "    pass\n"
+    )
+    code = (
+        f"{HOST_START}"
+        "from python_worker_extension_framework.host.runtime import FunctionHost\n"
+        "from python_worker_extension_framework.host.start_options import StartParity\n"
+        "args = cli.build_parser().parse_args(['start', '--cors', 'http://a.example'])\n"
+        f"host = FunctionHost.load(__import__('pathlib').Path({str(app)!r}))\n"
+        "parity = StartParity.of(args, host)\n"
+        "assert [t.spec.name for t in parity.timer_functions] == ['tick']\n"
+        "assert parity.cors is not None\n"
+    )
+    modules = modules_after(code)
+    assert "python_worker_extension_framework.host.timers" in modules
+    assert "python_worker_extension_framework.host.ncrontab" in modules
+    assert "python_worker_extension_framework.host.cors" in modules
+
+
+def test_reading_a_v2_retry_interval_builds_no_strptime_tables() -> None:
+    """The interval is read as ``time.strptime(value, "%H:%M:%S")`` reads it
+    (tests/framework/retry_policy shows they agree), without strptime's locale tables."""
+    modules = modules_after(
+        "from python_worker_extension_framework.retry_policy import parse_v2_interval\n"
+        "assert parse_v2_interval('00:01:05') == 65.0\n"
+    )
+    assert "_strptime" not in modules
+
+
+def test_defining_the_extensions_loads_no_difflib() -> None:
+    """The misspelt-hook check asks difflib only about names whose length could match a
+    hook's (tests/framework/core/test_checks.py): these four have none (OpenTelemetry's
+    ``tracer_provider_reused`` is long enough to be asked about, so it is left out)."""
+    modules = modules_after(
+        "\n".join(EXTENSIONS[name] for name in EXTENSIONS if name != "opentelemetry")
+    )
+    assert "difflib" not in modules

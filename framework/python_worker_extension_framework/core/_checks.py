@@ -9,7 +9,6 @@ runs these checks when a subclass is defined, so the mistake is named at import.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import warnings
 from typing import Any, List, Sequence
@@ -21,6 +20,18 @@ from .hooks import ALL_HOOKS, APP_HOOKS, FUNCTION_HOOKS, HookSpec
 
 _SDK_BASES = (AppExtensionBase, FuncExtensionBase, object)
 _ALL_NAMES = [spec.name for spec in ALL_HOOKS]
+_MISSPELLING_CUTOFF = 0.85
+
+
+def _may_be_misspelt(name: str, hook_names: List[str]) -> bool:
+    """Whether ``difflib.get_close_matches`` could find ``name`` close to a hook name: a
+    similarity ratio is at most 2 * shorter / (both lengths), difflib's own first filter
+    (``real_quick_ratio``), so a name of very different length (``current``, ``flush``)
+    needs no difflib at all, which then never loads for most extensions."""
+    return any(
+        2.0 * min(len(name), len(hook)) / (len(name) + len(hook)) >= _MISSPELLING_CUTOFF
+        for hook in hook_names
+    )
 
 
 def _own_attributes(cls: type, stop_at: Sequence[type]) -> dict[str, Any]:
@@ -78,10 +89,15 @@ def problems_of(cls: type, framework_bases: Sequence[type] = ()) -> List[str]:
                 f"({', '.join(spec.arguments)}); give it that signature and end it with "
                 "'*args, **kwargs' to stay compatible with future arguments."
             )
+    hook_names = [s.name for s in own_specs]
     for name, value in attributes.items():
         if name.startswith("_") or name in _ALL_NAMES or not callable(_underlying(value)):
             continue
-        close = difflib.get_close_matches(name, [s.name for s in own_specs], n=1, cutoff=0.85)
+        if not _may_be_misspelt(name, hook_names):
+            continue
+        import difflib  # only to suggest a name for a mistake
+
+        close = difflib.get_close_matches(name, hook_names, n=1, cutoff=_MISSPELLING_CUTOFF)
         if close:
             found.append(
                 f"{cls.__name__}.{name} looks like a misspelling of the hook {close[0]!r}; "

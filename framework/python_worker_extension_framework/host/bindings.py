@@ -8,7 +8,6 @@ first of them. Both are named at start, with the fix.
 
 from __future__ import annotations
 
-import difflib
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .loader import FunctionSpec
@@ -41,6 +40,8 @@ def unknown_binding_notes(specs: Sequence[FunctionSpec]) -> List[str]:
             kind = str(binding.get("type", ""))
             if kind.lower() in KNOWN_BINDING_TYPES:
                 continue
+            import difflib  # only to suggest a name for a mistake
+
             close = difflib.get_close_matches(kind.lower(), KNOWN_BINDING_TYPES, n=1, cutoff=0.75)
             hint = f"did you mean {_KNOWN[close[0]]!r}? " if close else ""
             notes.append(

@@ -29,7 +29,6 @@ from ..core import format_hook_chain
 from ..core.gating import SETTING, is_true_like, worker_runs_extensions
 from ..toolkit import redaction
 from ..toolkit.logs import emit
-from ..wrapper import is_wrapped
 from . import system_logs
 from .loader import FunctionSpec
 from .settings import AppSettings
@@ -250,7 +249,12 @@ def start_warnings(
             f'extensions (Python 3.10-3.12 need it). Fix: add "{SETTING}": "1" to Values '
             "there and to the function app's application settings."
         )
-    unwrapped = [spec.name for spec in functions if not is_wrapped(spec.function)]
+    if worker_runs_extensions((int(version[0]), int(version[1]))):
+        unwrapped: List[str] = []
+    else:
+        from ..wrapper import is_wrapped  # the wrapper loads only where it matters (3.13+)
+
+        unwrapped = [spec.name for spec in functions if not is_wrapped(spec.function)]
     if not worker_runs_extensions((int(version[0]), int(version[1]))) and (
         unwrapped or not functions
     ):

@@ -161,6 +161,8 @@ def build_arguments(spec: FunctionSpec, trigger_value: Any, context: Any) -> Dic
 
 @dataclass
 class HttpAnswer:
+    """The status, headers and body an HTTP output binding sends."""
+
     status: int
     headers: List[Tuple[str, str]]
     body: bytes

@@ -21,15 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, FrozenSet, List, MutableMapping, Optional, Tuple
 
+from .start_errors import CorsConfigError as CorsConfigError  # exported here too
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 AsgiApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-class CorsConfigError(ValueError):
-    """A CORS configuration the browser protocol does not allow; names the fix."""
 
 
 def _normalise_origin(origin: str) -> str:

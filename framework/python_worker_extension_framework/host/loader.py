@@ -69,6 +69,10 @@ class FunctionSpec:
         return self.trigger_type.lower() == "httptrigger"
 
     @functools.cached_property
+    def is_timer(self) -> bool:
+        return self.trigger_type.lower() == "timertrigger"
+
+    @functools.cached_property
     def is_async(self) -> bool:
         return is_async_function(self.function)
 

@@ -40,6 +40,8 @@ class RouteTemplateError(ValueError):
 
 @dataclass
 class _Parameter:
+    """One ``{...}`` parameter of a route template, as parsed."""
+
     name: str
     pattern: str
     optional: bool
@@ -155,6 +157,8 @@ def compile_route(template: str, target: T, methods: Optional[List[str]] = None)
 
 @dataclass
 class Match(Generic[T]):
+    """What the route table found for a method and path (a route, or why none)."""
+
     route: Optional[Route[T]]
     params: Dict[str, str]
     method_not_allowed: bool = False

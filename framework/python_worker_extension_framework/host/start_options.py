@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, List, Optional
 
-from . import console, timers
-from .cors import CorsMiddleware, CorsPolicy
+from . import console
 from .settings import AppSettings
 
 if TYPE_CHECKING:
+    from .cors import CorsPolicy
     from .runtime import FunctionHost
+    from .timers import TimerFunction
+
+# cors.py and timers.py (with the NCRONTAB parser) are imported only by a start that has a
+# CORS setting or a timer function: most have neither.
 
 DEFAULT_PORT = 7071
 
@@ -92,6 +96,8 @@ def cors_policy_of(args: argparse.Namespace, settings: AppSettings) -> Optional[
     )
     if not origins or not origins.strip():
         return None
+    from .cors import CorsPolicy
+
     return CorsPolicy.parse(origins, bool(credentials))
 
 
@@ -105,7 +111,7 @@ class StartParity:
     host: FunctionHost
     port: int
     cors: Optional[CorsPolicy]
-    timer_functions: List[timers.TimerFunction]
+    timer_functions: List[TimerFunction]
     run_timers: bool
 
     @classmethod
@@ -115,7 +121,7 @@ class StartParity:
             host=host,
             port=port_of(args, host.settings),
             cors=cors_policy_of(args, host.settings),
-            timer_functions=timers.timer_functions(list(host.functions.values())),
+            timer_functions=_timer_functions(host),
             run_timers=bool(args.run_timers),
         )
 
@@ -123,7 +129,9 @@ class StartParity:
         """The parts of the app's settings this start does not honour, with the fix."""
         found = list(self.host.settings.core_tools.warnings)
         if self.timer_functions:
-            found += timers.time_zone_warnings()
+            from .timers import time_zone_warnings
+
+            found += time_zone_warnings()
         return found
 
     def warn(self) -> None:
@@ -136,20 +144,28 @@ class StartParity:
             )
 
     def describe(self) -> None:
-        line = timers.summary(self.timer_functions, self.run_timers)
-        if line:
-            log.info("%s", line)
+        if self.timer_functions:
+            from .timers import summary
+
+            line = summary(self.timer_functions, self.run_timers)
+            if line:
+                log.info("%s", line)
         if self.cors is not None:
             log.info("CORS allows %s", self.cors.describe())
 
     def wrap(self, app: Any, shutdown_timeout: float) -> Any:
         """The ASGI app to serve: the host's, with timers and CORS around it as configured."""
-        service = timers.TimerService(
-            self.timer_functions, self._fire_timer, run_schedules=self.run_timers
-        )
-        if service.has_work:
-            app = timers.WithTimers(app, service, shutdown_timeout)
+        if self.timer_functions or self.run_timers:  # else a timer service has no work
+            from .timers import TimerService, WithTimers
+
+            service = TimerService(
+                self.timer_functions, self._fire_timer, run_schedules=self.run_timers
+            )
+            if service.has_work:
+                app = WithTimers(app, service, shutdown_timeout)
         if self.cors is not None:
+            from .cors import CorsMiddleware
+
             app = CorsMiddleware(app, self.cors)
         return app
 
@@ -157,3 +173,13 @@ class StartParity:
         from .admin import run_admin_invocation
 
         await run_admin_invocation(self.host, spec, None, trigger=request, reason=reason)
+
+
+def _timer_functions(host: FunctionHost) -> List[TimerFunction]:
+    """The app's timer functions, each schedule checked (``TimerConfigError``)."""
+    specs = list(host.functions.values())
+    if not any(spec.is_timer for spec in specs):
+        return []
+    from .timers import timer_functions
+
+    return timer_functions(specs)

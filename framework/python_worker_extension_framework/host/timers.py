@@ -40,6 +40,7 @@ from azure.functions.timer import TimerRequest
 from . import console
 from .loader import FunctionSpec
 from .ncrontab import Schedule, ScheduleError, parse_schedule
+from .start_errors import TimerConfigError as TimerConfigError  # exported here too
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -54,19 +55,17 @@ _NEVER = "0001-01-01T00:00:00"
 log = logging.getLogger(console.LOGGER_NAME)
 
 
-class TimerConfigError(ValueError):
-    """A timer function's schedule cannot be used; names the function, its file and the fix."""
-
-
 @dataclass(frozen=True)
 class TimerFunction:
+    """A timer function with its parsed schedule."""
+
     spec: FunctionSpec
     schedule: Schedule
     run_on_startup: bool
 
 
 def is_timer(spec: FunctionSpec) -> bool:
-    return spec.trigger_type.lower() == TIMER_TRIGGER
+    return spec.is_timer
 
 
 def _config_file(spec: FunctionSpec) -> str:

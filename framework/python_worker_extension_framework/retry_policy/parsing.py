@@ -6,7 +6,6 @@ Also the .NET ``TimeSpan`` parser, which the local host uses for ``functionTimeo
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 from typing import Any, Mapping, Optional
 
@@ -21,6 +20,14 @@ _V1_STRATEGIES = {"fixeddelay": FIXED_DELAY, "exponentialbackoff": EXPONENTIAL_B
 _TIMESPAN = re.compile(
     r"\s*(?:(?P<whole_days>\d+)|(?:(?P<days>\d+)\.)?(?P<hours>\d{1,2}):(?P<minutes>\d{1,2})"
     r"(?::(?P<seconds>\d{1,2})(?:\.(?P<fraction>\d{1,7}))?)?)\s*"
+)
+
+# What ``time.strptime(value, "%H:%M:%S")`` accepts, in the patterns its ``_strptime`` module
+# builds for those directives (hours 0-23, seconds up to 61, one or two digits), matched the
+# way it matches them: from the start, with nothing left over. strptime itself would build
+# its locale tables on the first call, a millisecond of every start of an app with a retry.
+_STRPTIME_H_M_S = re.compile(
+    r"(?P<H>2[0-3]|[0-1]\d|\d):(?P<M>[0-5]\d|\d):(?P<S>6[0-1]|[0-5]\d|\d)", re.IGNORECASE
 )
 
 
@@ -60,14 +67,13 @@ def parse_v2_interval(
     where = _where(function_name, field_name)
     if not isinstance(value, str):
         raise RetryPolicyError(f"{where} must be a string 'HH:MM:SS', got {value!r}")
-    try:
-        parsed = time.strptime(value, "%H:%M:%S")
-    except ValueError:
+    parsed = _STRPTIME_H_M_S.match(value)
+    if parsed is None or parsed.end() != len(value):
         raise RetryPolicyError(
             f"{where} {value!r} is not 'HH:MM:SS'; the Python worker reads v2 retry intervals "
             "with time.strptime(value, '%H:%M:%S'), so use whole seconds, e.g. '00:00:05'"
-        ) from None
-    return float(parsed.tm_hour * 3600 + parsed.tm_min * 60 + parsed.tm_sec)
+        )
+    return float(int(parsed["H"]) * 3600 + int(parsed["M"]) * 60 + int(parsed["S"]))
 
 
 def policy_from_function_json(

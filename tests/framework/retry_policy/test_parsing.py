@@ -3,6 +3,7 @@ text."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict
 
 import azure.functions as func
@@ -217,3 +218,22 @@ def test_v2_intervals_are_whole_seconds_as_the_worker_reads_them() -> None:
     assert parse_v2_interval("01:02:03") == 3723.0
     with pytest.raises(RetryPolicyError, match="must be a string 'HH:MM:SS'"):
         parse_v2_interval(5)
+
+
+def test_v2_intervals_accept_and_read_exactly_what_time_strptime_does() -> None:
+    """The worker reads v2 intervals with ``time.strptime(value, "%H:%M:%S")``; the host's
+    own reading (no strptime locale tables at start) must agree on every case: one or two
+    digits, hours up to 23, leap seconds 60 and 61, spaces, signs, other digits, leftovers."""
+    pieces = ["", "0", "00", "7", "07", "007", "23", "24", "59", "60", "61", "62", " 1", "1 "]
+    pieces += ["+1", "-1", "1.5", "\u0663", "\u0663\u0663", "x"]
+    cases = {f"{h}:{m}:{s}" for h in pieces for m in pieces[:8] for s in pieces}
+    cases |= {"01:02", "01:02:03:04", "1:2:3\n", "\t1:2:3", "01:02:03Z", "", ":::"}
+    for value in sorted(cases):
+        try:
+            parsed = time.strptime(value, "%H:%M:%S")
+        except ValueError:
+            with pytest.raises(RetryPolicyError, match="is not 'HH:MM:SS'"):
+                parse_v2_interval(value)
+        else:
+            expected = parsed.tm_hour * 3600 + parsed.tm_min * 60 + parsed.tm_sec
+            assert parse_v2_interval(value) == expected, value

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from importlib import resources
 from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
 
-from . import views
 from .collector import Collector, DetailSwitch, ResponseCapture, current_request
 from .guard import refusal
 from .store import InvocationStore
@@ -60,6 +58,8 @@ _SECURITY_HEADERS = [
 
 
 def _load_assets() -> Dict[str, bytes]:
+    from importlib import resources
+
     folder = resources.files(__name__.rpartition(".")[0]).joinpath("static")
     return {name: folder.joinpath(name).read_bytes() for name in _ASSETS}
 
@@ -108,8 +108,16 @@ class DashboardApp:
         self.detail = detail
         self.bound_address = bound_address
         self.stopping = stopping
-        self.assets = _load_assets()
+        self._assets: Optional[Dict[str, bytes]] = None  # read at the first page request
         self.streams = 0
+
+    @property
+    def assets(self) -> Dict[str, bytes]:
+        """The page's files, read from the package when the page is first asked for (a
+        host whose dashboard is never opened never reads them)."""
+        if self._assets is None:
+            self._assets = _load_assets()
+        return self._assets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,6 +149,8 @@ class DashboardApp:
     # -- the dashboard's own endpoints -----------------------------------------------------
 
     async def _dashboard(self, scope: Scope, receive: Receive, send: Send, rest: str) -> None:
+        from . import views  # the JSON views load with the first dashboard request
+
         headers = _headers(scope)
         problem = refusal(headers, scope.get("client"), self.bound_address)
         if problem is not None:
@@ -177,9 +187,13 @@ class DashboardApp:
             await _answer(send, 200, body, _ASSETS[name])
 
     async def _json(self, send: Send, value: Any) -> None:
+        from . import views
+
         await _answer(send, 200, views.to_json(value), "application/json")
 
     async def _stream(self, receive: Receive, send: Send) -> None:
+        from . import views
+
         if self.streams >= MAX_STREAMS:
             await _answer(send, 503, b"Too many open dashboards.", extra=[("retry-after", "5")])
             return
@@ -223,6 +237,8 @@ class DashboardApp:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _follow(self, subscriber: Any, gone: asyncio.Event, send: Send) -> None:
+        from . import views
+
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
         while not gone.is_set() and not self.stopping():
@@ -246,4 +262,6 @@ class DashboardApp:
 
 
 def _event(name: str, data: Any) -> bytes:
+    from . import views
+
     return b"event: " + name.encode() + b"\ndata: " + views.to_json(data) + b"\n\n"

@@ -67,6 +67,8 @@ class HookError(Exception):
 
 @dataclass
 class ErrorInfo:
+    """The exception an invocation ended with, as text (never the exception object)."""
+
     type: str
     message: str
     traceback: str
