@@ -3,10 +3,9 @@
 Start-up creates tens of thousands of objects that live as long as the process: the modules,
 classes and functions of uvicorn, the host, the app and its extensions. While they are being
 created, the collector's young and middle generations walk each of them about twice and free
-almost nothing (for the four-extension sample some 14 million instructions, a few per cent
-of the start, and more in time, as the walks miss the caches). So the process's entry point
-(``cli.main``) pauses automatic collection for the start, and once the server is about to
-serve, ``gc.freeze()`` moves everything start-up made into the permanent generation and collection
+almost nothing, some 10 % of the start's CPU. So the process's entry point (``cli.main``)
+pauses automatic collection for the start, and once the server is about to serve,
+``gc.freeze()`` moves everything start-up made into the permanent generation and collection
 resumes as it was configured (thresholds untouched). Requests then run with the collector as
 before; it just never walks the start-up objects again.
 
