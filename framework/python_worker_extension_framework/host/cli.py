@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Any, List, Optional, cast
 
-from . import console, start_options, startup_gc
+from . import console, start_options
 from .check.command import add_check_command, run_check_command
 from .loader import AppLoadError
 from .routing import RouteTemplateError
@@ -298,7 +298,6 @@ def _serve(args: argparse.Namespace, deadline: ExitDeadline) -> int:
         # uvicorn installs its own handlers while it serves and, once it has stopped,
         # raises the signal again: then it must be an ordinary KeyboardInterrupt.
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    startup_gc.resume(freeze=True)  # what start-up made is never walked again (startup_gc.py)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -320,16 +319,13 @@ def _dashboard(args: argparse.Namespace, host: Any, bound_host: str) -> Any:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """The process's entry point: whatever ends ``start``, the process then exits within
-    ``--shutdown-timeout`` (an app's import may have started threads that never end).
-    Automatic garbage collection is paused while the host starts (``startup_gc.py``)."""
+    ``--shutdown-timeout`` (an app's import may have started threads that never end)."""
     args = build_parser().parse_args(argv)
     if args.command == "start":
         deadline = ExitDeadline(args.shutdown_timeout)
-        startup_gc.pause()
         try:
             return start(args, deadline)
         finally:
-            startup_gc.resume(freeze=False)  # a start that ended before serving
             deadline.start()
     if args.command == "check":
         return run_check_command(args)
