@@ -424,9 +424,17 @@ class Redactor:
 
     def query(self, query: str, findings: Optional[Findings] = None) -> str:
         """A query string (``&`` or ``;`` separated) with secret values masked, names and
-        everything else kept as sent."""
+        everything else kept as sent.
+
+        The common case, no user pattern and no ``;``, ``%``, ``+``, space, tab or ``eyJ``
+        anywhere in the query, is done here with less work per parameter and the same
+        result as the general path (``_any_query``): nothing decodes, no value looks like
+        a JWT or a credential, and one without ``=`` holds no ``name=value`` pair, so
+        ``_secret_value`` could only say yes to a value holding ``=``. Those few still go
+        through it, every other value is judged by its name alone, and a query with
+        nothing to mask is returned as it came."""
         found = findings if findings is not None else _DISCARD
-        if not (
+        if (
             self.extra_patterns
             or ";" in query
             or "%" in query
@@ -435,7 +443,22 @@ class Redactor:
             or "\t" in query
             or "eyJ" in query
         ):
-            return self._unencoded_query(query, found)
+            return self._any_query(query, found)
+        pieces = query.split("&")
+        is_secret_name = self.is_secret_name
+        masked = False
+        for index, piece in enumerate(pieces):
+            name, _, value = piece.partition("=")
+            if value and (is_secret_name(name) or ("=" in value and self._secret_value(value))):
+                if len(value) >= MIN_ECHO_LENGTH:  # shorter ones ``add`` would not keep
+                    found.add(value)
+                pieces[index] = f"{name}={REDACTED}"
+                masked = True
+        return "&".join(pieces) if masked else query
+
+    def _any_query(self, query: str, found: Findings) -> str:
+        """``query`` for any input: ``;`` separators, encoded names and values, values
+        of a secret shape under ordinary names, user patterns."""
         if ";" in query:
             pieces, step = _QUERY_SEPARATORS.split(query), 2  # separators kept in pieces
         else:
@@ -461,26 +484,6 @@ class Redactor:
                     found.add(value)
                 pieces[index] = f"{name}={REDACTED}"
         return "".join(pieces) if step == 2 else "&".join(pieces)
-
-    def _unencoded_query(self, query: str, found: Findings) -> str:
-        """``query`` for the common case, the same result with less work per parameter:
-        no user pattern, and no ``;``, ``%``, ``+``, space, tab or ``eyJ`` anywhere in it.
-
-        Then nothing decodes, no value looks like a JWT or a credential, and one without
-        ``=`` holds no ``name=value`` pair, so ``_secret_value`` could only say yes to a
-        value holding ``=``: those few still go through it, every other value is judged
-        by its name alone, and a query with nothing to mask is returned as it came."""
-        pieces = query.split("&")
-        is_secret_name = self.is_secret_name
-        masked = False
-        for index, piece in enumerate(pieces):
-            name, _, value = piece.partition("=")
-            if value and (is_secret_name(name) or ("=" in value and self._secret_value(value))):
-                if len(value) >= MIN_ECHO_LENGTH:  # shorter ones ``add`` would not keep
-                    found.add(value)
-                pieces[index] = f"{name}={REDACTED}"
-                masked = True
-        return "&".join(pieces) if masked else query
 
     def form(self, body: str, findings: Optional[Findings] = None) -> str:
         """An ``application/x-www-form-urlencoded`` body, masked as a query string is."""
