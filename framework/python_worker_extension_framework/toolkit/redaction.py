@@ -424,8 +424,42 @@ class Redactor:
 
     def query(self, query: str, findings: Optional[Findings] = None) -> str:
         """A query string (``&`` or ``;`` separated) with secret values masked, names and
-        everything else kept as sent."""
+        everything else kept as sent.
+
+        The common case, no user pattern and no ``;``, space, tab or ``eyJ`` anywhere in
+        the query, is done here with less work per parameter and the same result as the
+        general path (``_any_query``). There ``_secret_value`` can only say yes to a value
+        that holds ``=`` or that decoding changes (``%``, ``+``): nothing else can make a
+        JWT, a credential or a ``name=value`` pair. Only those values are looked into,
+        every other one is judged by its name alone, and a query with nothing to mask is
+        returned as it came."""
         found = findings if findings is not None else _DISCARD
+        if self.extra_patterns or ";" in query or " " in query or "\t" in query or "eyJ" in query:
+            return self._any_query(query, found)
+        encoded = "%" in query or "+" in query
+        pieces = query.split("&")
+        is_secret_name = self.is_secret_name
+        masked = False
+        for index, piece in enumerate(pieces):
+            name, equals, value = piece.partition("=")
+            if value:
+                if is_secret_name(name) or (
+                    ("=" in value or (encoded and ("%" in value or "+" in value)))
+                    and self._secret_value(value)
+                ):
+                    if len(value) >= MIN_ECHO_LENGTH:  # shorter ones ``add`` would not keep
+                        found.add(value)
+                    pieces[index] = f"{name}={REDACTED}"
+                    masked = True
+            elif not equals and encoded and self._secret_value(piece):
+                found.add(piece)
+                pieces[index] = REDACTED
+                masked = True
+        return "&".join(pieces) if masked else query
+
+    def _any_query(self, query: str, found: Findings) -> str:
+        """``query`` for any input: ``;`` separators, encoded names and values, values
+        of a secret shape under ordinary names, user patterns."""
         if ";" in query:
             pieces, step = _QUERY_SEPARATORS.split(query), 2  # separators kept in pieces
         else:
