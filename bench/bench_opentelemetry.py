@@ -35,7 +35,6 @@ one that imports only ``azure.functions``; median of several runs.
 from __future__ import annotations
 
 import contextlib
-import gc
 import statistics
 import subprocess
 import sys
@@ -59,7 +58,7 @@ from python_worker_extension_opencensus import NoopExporter, OpenCensusExtension
 from python_worker_extension_opentelemetry import NoopSpanExporter, OpenTelemetryExtension
 
 from .bench_cold_start import cached_bytecode, child_env
-from .harness import Row, Table, extensions_enabled, progress
+from .harness import Row, Table, cpu_microseconds_per_call, extensions_enabled, progress
 from .worker_caller import WorkerCaller
 
 BARE = "bare (no extensions, no tracing)"
@@ -340,25 +339,6 @@ ABLATIONS = (
 )
 
 
-def _time_chunk(call: Callable[[], Any], flush: Callable[[], Any], number: int) -> float:
-    """CPU µs per call (every thread of the process), the pipeline's flush included."""
-    for _ in range(min(number, 200)):  # warm-up
-        call()
-    flush()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        started = time.process_time()
-        for _ in range(number):
-            call()
-        flush()
-        elapsed = time.process_time() - started
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return elapsed / number * 1e6
-
-
 def _measure(
     variants: Sequence[Variant], number: int, repeats: int
 ) -> Dict[str, Dict[str, List[float]]]:
@@ -383,7 +363,7 @@ def _measure(
         for variant in variants:
             for name, make_call in callers.items():
                 with variant.scope():
-                    value = _time_chunk(make_call(variant), variant.flush, number)
+                    value = cpu_microseconds_per_call(make_call(variant), number, variant.flush)
                 samples[name].setdefault(variant.label, []).append(value)
     return samples
 

@@ -13,9 +13,7 @@ dropped by a handler, as a real handler would at least format it.
 from __future__ import annotations
 
 import contextlib
-import gc
 import statistics
-import time
 from dataclasses import dataclass
 from typing import Any, Callable, ContextManager, Dict, Iterator, List, Optional
 
@@ -30,7 +28,14 @@ from python_worker_extension_timer import TimerExtension
 
 from . import anchors
 from .bench_opencensus import UNSAMPLED_PARENT, _original
-from .harness import Row, Table, extensions_enabled, logger_formatting_only, progress
+from .harness import (
+    Row,
+    Table,
+    cpu_microseconds_per_call,
+    extensions_enabled,
+    logger_formatting_only,
+    progress,
+)
 from .worker_caller import WorkerCaller
 
 
@@ -204,21 +209,6 @@ COMPARISONS = [
 ]
 
 
-def _time_chunk(call: Callable[[], Any], number: int) -> float:
-    for _ in range(min(200, number)):
-        call()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        started = time.process_time()
-        for _ in range(number):
-            call()
-        return (time.process_time() - started) / number * 1e6
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
 def _measure(
     variants: List[Variant], number: int, repeats: int
 ) -> Dict[str, Dict[str, List[float]]]:
@@ -234,7 +224,7 @@ def _measure(
         for variant in variants:
             for name, make_call in callers.items():
                 with variant.setup():
-                    value = _time_chunk(make_call(variant), number)
+                    value = cpu_microseconds_per_call(make_call(variant), number)
                 samples[name].setdefault(variant.label, []).append(value)
     return samples
 
