@@ -155,10 +155,7 @@ class Dispatcher:
         their hooks) together in one thread of ``executor``."""
         if is_async_function(function):
             return await self.invoke_async(function, func_args, context, trace=trace)
-        call = functools.partial(self.invoke, function, func_args, context, trace=trace)
-        if isinstance(executor, LoopThreadPool):
-            return await executor.run(call)
-        return await asyncio.get_running_loop().run_in_executor(executor, call)
+        return await self.start(function, func_args, context, executor=executor, trace=trace)
 
 
 def is_async_function(function: Callable[..., Any]) -> bool:
