@@ -12,7 +12,7 @@ OpenCensus' ``ProbabilitySampler``, so logs and traces agree:
 from __future__ import annotations
 
 import random
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 
 from python_worker_extension_framework.toolkit import traceparent
 
@@ -67,23 +67,3 @@ def keep_success(
     if flag is not None:
         return flag
     return by_rate(rate, trace_id)
-
-
-def keep(
-    succeeded: bool,
-    mode: str,
-    rate: float,
-    request: Optional[Any],
-    context_parent: Optional[traceparent.TraceParent],
-) -> bool:
-    """Whether to log an invocation, from its parsed context ``traceparent`` (whose trace
-    id also keys ``sample_rate``): ``keep_success`` for a caller holding the parsed form."""
-    if not succeeded:
-        return True
-    return keep_success(
-        mode,
-        rate,
-        getattr(request, "headers", None),
-        context_parent.header() if context_parent is not None else None,
-        context_parent.trace_id if context_parent is not None else None,
-    )

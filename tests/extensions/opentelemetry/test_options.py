@@ -197,7 +197,8 @@ def test_callers_flag_decides_like_request_logging(extension: type[OpenTelemetry
     for parent in (sampled, unsampled):
         invoke(hello, context=make_context("Hello", trace_parent=parent), req=make_http_request())
         parsed = sampling.traceparent.parse(parent)[0]
-        assert sampling.keep(True, "context", 0.0, None, parsed) is parsed.sampled
+        kept = sampling.keep_success("context", 0.0, None, parent, parsed.trace_id)
+        assert kept is parsed.sampled
     spans = finished(extension, memory)
     assert [f"{s.context.trace_id:032x}" for s in spans] == [INCOMING_TRACE_ID]
 

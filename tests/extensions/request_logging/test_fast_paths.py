@@ -331,7 +331,15 @@ def test_keep_from_raw_header_agrees_with_keep_from_parsed(
     trace_id = traceparent.trace_id_in(parent)
     if trace_id is None and rate not in (0.0, 1.0):
         return  # without a trace id the rate decides at random: nothing to compare
-    expected = sampling.keep(succeeded, mode, rate, request, parsed)
+    # What the extension decided before it read raw headers: from the parsed context
+    # traceparent, written out again, and the request's own headers.
+    expected = (not succeeded) or sampling.keep_success(
+        mode,
+        rate,
+        request.headers,
+        parsed.header() if parsed is not None else None,
+        parsed.trace_id if parsed is not None else None,
+    )
     fast = (not succeeded) or sampling.keep_success(
         mode, rate, http_table(request), parent, trace_id
     )
