@@ -7,9 +7,10 @@ OpenTelemetry lets a process set its global tracer provider once. Two cases:
   itself): we reuse it and never install a second one. When an exporter is chosen too,
   our span processor is added to that provider, once, through a ``SwitchingProcessor``.
 - Nobody did: we install a ``SwitchingTracerProvider`` once. It hands every tracer call to
-  the SDK ``TracerProvider`` of the current configuration, so ``configure()`` may run
-  again (a v1 app configuring in every function, tests) and tracers a user obtained at
-  import keep working and follow the new configuration.
+  the current configuration's tracers (light ones, ``light_tracer``, on its own SDK
+  ``TracerProvider``), so ``configure()`` may run again (a v1 app configuring in every
+  function, tests) and tracers a user obtained at import keep working and follow the new
+  configuration.
 
 The global meter provider follows the same rule: the worker's (or the app's) is reused;
 otherwise, once a configuration has a metrics backend, a ``SwitchingMeterProvider`` is
@@ -21,7 +22,7 @@ backend.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
@@ -33,25 +34,34 @@ _install_lock = threading.RLock()  # re-entered: setting a global rebinds proxie
 _NOOP_TRACER = NoOpTracer()
 
 
+# What a configuration hands user code: its SDK provider and, when it starts light spans
+# (``light_tracer``), what makes a light tracer from the arguments of ``get_tracer``.
+_Target = Tuple[Optional[SdkTracerProvider], Optional[Callable[..., Tracer]]]
+_NOTHING: _Target = (None, None)
+
+
 class _SwitchingTracer(Tracer):
-    """A tracer whose calls go to the current configuration's SDK tracer."""
+    """A tracer whose calls go to the current configuration's tracer: a light one when it
+    makes them, else its SDK provider's."""
 
     def __init__(self, owner: SwitchingTracerProvider, args: Sequence[Any], kwargs: Any) -> None:
         self._owner = owner
         self._args = args
         self._kwargs = kwargs
-        self._for: Optional[SdkTracerProvider] = None
+        self._for: Any = None
         self._tracer: Tracer = _NOOP_TRACER
 
     def _current(self) -> Tracer:
-        provider = self._owner.current
-        if provider is not self._for:
-            self._for = provider
-            self._tracer = (
-                _NOOP_TRACER
-                if provider is None
-                else provider.get_tracer(*self._args, **self._kwargs)
-            )
+        target = self._owner.target
+        if target is not self._for:
+            provider, light = target
+            if provider is None:
+                tracer: Tracer = _NOOP_TRACER
+            elif light is not None:
+                tracer = light(*self._args, **self._kwargs)
+            else:
+                tracer = provider.get_tracer(*self._args, **self._kwargs)
+            self._tracer, self._for = tracer, target
         return self._tracer
 
     def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
@@ -71,7 +81,26 @@ class SwitchingTracerProvider(TracerProvider):
     _python_worker_extension_switching = True
 
     def __init__(self) -> None:
-        self.current: Optional[SdkTracerProvider] = None
+        self.target: _Target = _NOTHING
+
+    @property
+    def current(self) -> Optional[SdkTracerProvider]:
+        """The SDK provider of the configuration in use (a processor added to it sees
+        every span its tracers start, light or not), or None."""
+        return self.target[0]
+
+    @current.setter
+    def current(self, provider: Optional[SdkTracerProvider]) -> None:
+        self.use(provider)
+
+    def use(
+        self,
+        provider: Optional[SdkTracerProvider],
+        light: Optional[Callable[..., Tracer]] = None,
+    ) -> None:
+        """Hand tracer calls to ``provider``'s tracers, or to the light tracers ``light``
+        makes (called as ``get_tracer`` is) for it; tracers handed out earlier follow."""
+        self.target = _NOTHING if provider is None else (provider, light)
 
     @property
     def resource(self) -> Any:
