@@ -26,7 +26,12 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import (
+    ReadableSpan,
+    Span,
+    SpanProcessor,
+    SynchronousMultiSpanProcessor,
+)
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.trace import NoOpTracer, Tracer, TracerProvider
 
@@ -126,6 +131,29 @@ class SwitchingTracerProvider(TracerProvider):
             (instrumenting_module_name, instrumenting_library_version, schema_url, *args),
             kwargs,
         )
+
+
+class ActiveProcessor(SynchronousMultiSpanProcessor):
+    """The active span processor of our own SDK provider: every processor added to the
+    provider (ours first, a user's after it), called in the order added, as the SDK's
+    ``SynchronousMultiSpanProcessor`` calls them. While it holds one processor (ours,
+    until a user adds one), that processor's own ``on_start`` and ``on_end`` are bound on
+    the instance: starting and ending a span then skips the loop."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._added: Tuple[SpanProcessor, ...] = ()
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        with _install_lock:
+            super().add_span_processor(span_processor)
+            added = self._added = (*self._added, span_processor)
+            if len(added) == 1:
+                self.on_start = span_processor.on_start  # type: ignore[method-assign]
+                self.on_end = span_processor.on_end  # type: ignore[method-assign]
+            else:  # the loop over all of them, the class's
+                self.__dict__.pop("on_start", None)
+                self.__dict__.pop("on_end", None)
 
 
 class SwitchingProcessor(SpanProcessor):

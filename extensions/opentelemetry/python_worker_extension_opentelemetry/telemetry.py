@@ -15,7 +15,7 @@ import threading
 from typing import Any, Callable, List, Optional, Tuple
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, SynchronousMultiSpanProcessor
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -138,7 +138,7 @@ class Telemetry:
         # adds to this provider sees the invocation spans too.
         sampler = InvocationSampler(self.plan.sampling_ratio)
         limits = SpanLimits()
-        active = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
+        active = providers.ActiveProcessor()
         self.sdk_provider = SdkTracerProvider(
             sampler=sampler,
             resource=self.resource,
