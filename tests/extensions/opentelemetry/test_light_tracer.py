@@ -707,3 +707,38 @@ def test_user_span_values_are_masked_on_export(
     )
     assert SECRET not in text and "plain-looking-value" not in text
     assert not isinstance(span, SdkSpan)  # light, and still masked as the SDK's are
+
+
+def test_processors_added_later_are_called_in_order_with_ours(
+    extension: Extension, memory: InMemorySpanExporter
+) -> None:
+    """Ours alone is called directly; with others added, each is, in the order added, and
+    ours still exports every span."""
+    calls: List[str] = []
+
+    class Recording(SpanProcessor):
+        def __init__(self, label: str) -> None:
+            self.label = label
+
+        def on_start(self, span: Any, parent_context: Any = None) -> None:
+            calls.append(f"{self.label} start {span.name}")
+
+        def on_end(self, span: ReadableSpan) -> None:
+            calls.append(f"{self.label} end {span.name}")
+
+    provider = trace.get_tracer_provider().current  # type: ignore[attr-defined]
+    tracer = trace.get_tracer("tests.order")
+    with tracer.start_as_current_span("alone"):
+        pass
+    provider.add_span_processor(Recording("first"))
+    provider.add_span_processor(Recording("second"))
+    with tracer.start_as_current_span("watched"):
+        pass
+    extension.flush(10.0)
+    assert calls == [
+        "first start watched",
+        "second start watched",
+        "first end watched",
+        "second end watched",
+    ]
+    assert [s.name for s in finished(extension, memory)] == ["alone", "watched"]
