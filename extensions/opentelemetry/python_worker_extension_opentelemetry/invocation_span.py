@@ -140,6 +140,7 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
         kind: SpanKind,
         attributes: Dict[str, Any],
         start_time: int,
+        *,
         record_exception: bool = True,
         set_status_on_exception: bool = True,
     ) -> None:

@@ -136,8 +136,8 @@ class LightTracer(trace_api.Tracer):
             kind,
             {},
             start_time if start_time is not None else time_ns(),
-            record_exception,
-            set_status_on_exception,
+            record_exception=record_exception,
+            set_status_on_exception=set_status_on_exception,
         )
         values = result.attributes  # a read-only view: the caller's, or the sampler's
         if values:
