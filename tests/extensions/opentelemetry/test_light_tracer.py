@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import os
 import subprocess
@@ -44,7 +45,8 @@ from python_worker_extension_opentelemetry import light_tracer as light_tracer_m
 from python_worker_extension_opentelemetry.invocation_span import InvocationSpan
 from python_worker_extension_opentelemetry.light_tracer import LightTracer, light_tracer
 
-from .conftest import INCOMING_PARENT_ID, INCOMING_TRACE_ID, finished
+from .conftest import INCOMING_PARENT_ID, INCOMING_TRACE_ID, INSTRUMENTATION_KEY, finished
+from .receivers import IngestionEndpoint
 from .test_invocation_span import otlp_form, readable_form
 
 # ``instrumentation_info`` is compared too, and reading it warns.
@@ -742,3 +744,54 @@ def test_processors_added_later_are_called_in_order_with_ours(
         "second end watched",
     ]
     assert [s.name for s in finished(extension, memory)] == ["alone", "watched"]
+
+
+def application_insights_form(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The envelopes without times and durations, span ids numbered by first appearance,
+    stack traces without the context managers' frames."""
+    numbers: Dict[str, str] = {}
+
+    def number(span_id: str) -> str:
+        return numbers.setdefault(span_id, f"span {len(numbers) + 1}")
+
+    forms = []
+    for item in items:
+        if item["name"].endswith(".Metric"):
+            continue  # the exporter's own resource metric, once per exporter
+        form = copy.deepcopy(item)
+        del form["time"]
+        data = form["data"]["baseData"]
+        data.pop("duration", None)
+        if "id" in data:
+            data["id"] = number(data["id"])
+        tags = form["tags"]
+        if tags.get("ai.operation.parentId", INCOMING_PARENT_ID) != INCOMING_PARENT_ID:
+            tags["ai.operation.parentId"] = number(tags["ai.operation.parentId"])
+        for exception in data.get("exceptions", ()):
+            exception["stack"] = user_frames(exception["stack"])
+        forms.append(form)
+    return forms
+
+
+def test_sent_to_application_insights_as_the_sdk_spans_would_be(
+    extension: Extension, ingestion: IngestionEndpoint
+) -> None:
+    """The real Azure Monitor exporter reads the light span itself, queued at its end."""
+    extension.configure(
+        exporter="azure_monitor",
+        connection_string=f"InstrumentationKey={INSTRUMENTATION_KEY};"
+        f"IngestionEndpoint={ingestion.url}/",
+        azure_monitor_options={"disable_offline_storage": True},
+        instrumentations="none",
+        metrics=False,
+    )
+    sent = []
+    for tracer in (trace.get_tracer_provider().get_tracer(*SCOPE), sdk_tracer(*SCOPE)):
+        with ingestion.lock:
+            ingestion.requests.clear()
+        for scenario in (nested, with_links, raising_in_the_block, invalid_attributes, decorated):
+            run_under_a_parent(scenario, tracer)
+        extension.flush(10.0)
+        sent.append(application_insights_form(ingestion.envelopes()))
+    light, sdk = sent
+    assert len(light) > 10 and light == sdk
