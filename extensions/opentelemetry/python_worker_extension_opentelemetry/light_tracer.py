@@ -173,14 +173,14 @@ class LightTracer(trace_api.Tracer):
 
 class CurrentSpan:
     """``start_as_current_span``'s result: a context manager that starts the span on entry
-    and makes it current, as ``trace.use_span`` does; or a decorator (of sync and async
-    functions) doing that around each call."""
+    (with ``tracer.start_span``) and makes it current, as ``trace.use_span`` does; or a
+    decorator (of sync and async functions) doing that around each call."""
 
     __slots__ = ("_arguments", "_end", "_record", "_set_status", "_span", "_token", "_tracer")
 
     def __init__(
         self,
-        tracer: LightTracer,
+        tracer: trace_api.Tracer,
         arguments: _Start,
         record_exception: bool,
         set_status_on_exception: bool,

@@ -35,6 +35,8 @@ from opentelemetry.sdk.trace import (
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.trace import NoOpTracer, Tracer, TracerProvider
 
+from .light_tracer import CurrentSpan, LightTracer
+
 _install_lock = threading.RLock()  # re-entered: setting a global rebinds proxies through us
 _NOOP_TRACER = NoOpTracer()
 
@@ -43,50 +45,104 @@ _NOOP_TRACER = NoOpTracer()
 # (``light_tracer``), what makes a light tracer from the arguments of ``get_tracer``.
 _Target = Tuple[Optional[SdkTracerProvider], Optional[Callable[..., Tracer]]]
 _NOTHING: _Target = (None, None)
+# Tracers kept per scope (name, version, schema, attributes) by ``get_tracer``: the scopes
+# are the app's and its libraries' (a few); past this many, new ones are not kept.
+_MAX_KEPT_TRACERS = 1024
 
 
 class _SwitchingTracer(Tracer):
     """A tracer whose calls go to the current configuration's tracer: a light one when it
-    makes them, else its SDK provider's."""
+    makes them, else its SDK provider's.
 
-    def __init__(self, owner: SwitchingTracerProvider, args: Sequence[Any], kwargs: Any) -> None:
+    One kept by its provider (``kept``) has the current tracer's ``start_span`` bound on
+    the instance, so a span costs no extra call; its provider unbinds it when the
+    configuration changes. ``start_as_current_span`` on a light tracer gives a
+    ``CurrentSpan`` that starts its span through this tracer as it is entered: used as a
+    decorator, each call follows the configuration of its time."""
+
+    def __init__(
+        self, owner: SwitchingTracerProvider, args: Sequence[Any], kwargs: Any, kept: bool
+    ) -> None:
         self._owner = owner
         self._args = args
         self._kwargs = kwargs
+        self._kept = kept
         self._for: Any = None
         self._tracer: Tracer = _NOOP_TRACER
 
     def _current(self) -> Tracer:
         target = self._owner.target
-        if target is not self._for:
-            provider, light = target
-            if provider is None:
-                tracer: Tracer = _NOOP_TRACER
-            elif light is not None:
-                tracer = light(*self._args, **self._kwargs)
-            else:
-                tracer = provider.get_tracer(*self._args, **self._kwargs)
-            self._tracer, self._for = tracer, target
-        return self._tracer
+        if target is self._for:
+            return self._tracer
+        provider, light = target
+        if provider is None:
+            tracer: Tracer = _NOOP_TRACER
+        elif light is not None:
+            tracer = light(*self._args, **self._kwargs)
+        else:
+            tracer = provider.get_tracer(*self._args, **self._kwargs)
+        with _install_lock:  # bound only while the configuration it follows is current
+            if self._owner.target is target:
+                self._tracer, self._for = tracer, target
+                if self._kept:
+                    self.start_span = tracer.start_span  # type: ignore[method-assign]
+        return tracer
+
+    def unbind(self) -> None:
+        """Follow a new configuration (called with the install lock held)."""
+        self.__dict__.pop("start_span", None)
 
     def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
         return self._current().start_span(*args, **kwargs)
 
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._current().start_as_current_span(*args, **kwargs)
+    def start_as_current_span(
+        self,
+        name: str,
+        context: Optional[otel_context.Context] = None,
+        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+        attributes: Any = None,
+        links: Any = (),
+        start_time: Optional[int] = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+        end_on_exit: bool = True,
+    ) -> Any:
+        tracer = self._current()
+        if isinstance(tracer, LightTracer):
+            return CurrentSpan(
+                self,
+                (name, context, kind, attributes, links, start_time),
+                record_exception,
+                set_status_on_exception,
+                end_on_exit,
+            )
+        return tracer.start_as_current_span(
+            name,
+            context,
+            kind,
+            attributes,
+            links,
+            start_time,
+            record_exception,
+            set_status_on_exception,
+            end_on_exit,
+        )
 
 
 class SwitchingTracerProvider(TracerProvider):
     """The global provider we install once; ``current`` is the SDK provider in use.
 
     Recognised by its marker, not its class: a module imported afresh (a test harness that
-    reloads the app and its extensions) must still find the one already installed.
+    reloads the app and its extensions) must still find the one already installed. One
+    tracer per scope, however often it is asked for (a function that calls
+    ``trace.get_tracer(__name__)`` in every invocation gets the same one).
     """
 
     _python_worker_extension_switching = True
 
     def __init__(self) -> None:
         self.target: _Target = _NOTHING
+        self._tracers: Dict[Any, _SwitchingTracer] = {}
 
     @property
     def current(self) -> Optional[SdkTracerProvider]:
@@ -105,7 +161,10 @@ class SwitchingTracerProvider(TracerProvider):
     ) -> None:
         """Hand tracer calls to ``provider``'s tracers, or to the light tracers ``light``
         makes (called as ``get_tracer`` is) for it; tracers handed out earlier follow."""
-        self.target = _NOTHING if provider is None else (provider, light)
+        with _install_lock:
+            self.target = _NOTHING if provider is None else (provider, light)
+            for tracer in self._tracers.values():
+                tracer.unbind()
 
     @property
     def resource(self) -> Any:
@@ -126,11 +185,22 @@ class SwitchingTracerProvider(TracerProvider):
         *args: Any,
         **kwargs: Any,
     ) -> Tracer:
-        return _SwitchingTracer(
-            self,
-            (instrumenting_module_name, instrumenting_library_version, schema_url, *args),
-            kwargs,
-        )
+        args = (instrumenting_module_name, instrumenting_library_version, schema_url, *args)
+        key: Any = (args, tuple(sorted(kwargs.items())) if kwargs else ())
+        try:
+            tracer = self._tracers.get(key)
+        except TypeError:  # attributes in a dict: named by their text
+            key = repr(key)
+            tracer = self._tracers.get(key)
+        if tracer is None:
+            with _install_lock:
+                tracer = self._tracers.get(key)
+                if tracer is None:
+                    kept = len(self._tracers) < _MAX_KEPT_TRACERS
+                    tracer = _SwitchingTracer(self, args, kwargs, kept)
+                    if kept:
+                        self._tracers[key] = tracer
+        return tracer
 
 
 class ActiveProcessor(SynchronousMultiSpanProcessor):

@@ -40,7 +40,7 @@ from opentelemetry.trace import (
     TraceFlags,
 )
 from opentelemetry.trace.span import TraceState
-from python_worker_extension_opentelemetry import OpenTelemetryExtension
+from python_worker_extension_opentelemetry import OpenTelemetryExtension, providers
 from python_worker_extension_opentelemetry import light_tracer as light_tracer_module
 from python_worker_extension_opentelemetry.invocation_span import InvocationSpan
 from python_worker_extension_opentelemetry.light_tracer import LightTracer, light_tracer
@@ -795,3 +795,43 @@ def test_sent_to_application_insights_as_the_sdk_spans_would_be(
         sent.append(application_insights_form(ingestion.envelopes()))
     light, sdk = sent
     assert len(light) > 10 and light == sdk
+
+
+def test_a_decorated_function_follows_configure(extension: Extension) -> None:
+    tracer = trace.get_tracer("tests.decorated")
+    first, second = InMemorySpanExporter(), InMemorySpanExporter()
+    extension.configure(exporter=first, instrumentations="none")
+
+    @tracer.start_as_current_span("decorated at import")
+    def work() -> None:
+        pass
+
+    work()
+    extension.configure(exporter=second, instrumentations="none")
+    work()
+    assert [s.name for s in finished(extension, first)] == ["decorated at import"]
+    assert [s.name for s in finished(extension, second)] == ["decorated at import"]
+
+
+def test_one_tracer_per_scope_however_often_asked(
+    extension: Extension, memory: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    provider = trace.get_tracer_provider()
+    assert trace.get_tracer("tests.same") is trace.get_tracer("tests.same")
+    assert trace.get_tracer("tests.same") is not trace.get_tracer("tests.same", "1.0")
+    with_attributes = provider.get_tracer("tests.same", None, None, {"a": ["x"]})
+    assert with_attributes is provider.get_tracer("tests.same", None, None, {"a": ["x"]})
+    assert with_attributes is not provider.get_tracer("tests.same", None, None, {"a": ["y"]})
+    # Past the number kept, a tracer is made for each call, and works (and follows) all the same.
+    monkeypatch.setattr(providers, "_MAX_KEPT_TRACERS", 0)
+    unkept = trace.get_tracer("tests.not kept")
+    assert unkept is not trace.get_tracer("tests.not kept")
+    with unkept.start_as_current_span("first"):
+        pass
+    assert [s.name for s in finished(extension, memory)] == ["first"]
+    again = InMemorySpanExporter()
+    extension.configure(exporter=again, instrumentations="none")
+    with unkept.start_as_current_span("again"):
+        pass
+    (span,) = finished(extension, again)
+    assert span.name == "again" and span.instrumentation_scope.name == "tests.not kept"
