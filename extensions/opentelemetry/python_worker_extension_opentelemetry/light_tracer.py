@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from time import time_ns
-from typing import Any, Callable, Optional, Sequence, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple, cast
 
 from opentelemetry import context as context_api
 from opentelemetry import trace as trace_api
@@ -191,8 +191,14 @@ class CurrentSpan:
         self._record = record_exception
         self._set_status = set_status_on_exception
         self._end = end_on_exit
+        self._span: Optional[trace_api.Span] = None
 
     def __enter__(self) -> trace_api.Span:
+        if self._span is not None:  # its context token would be lost
+            raise RuntimeError(
+                "start_as_current_span() gives a context manager to enter once; "
+                "call it again for another span"
+            )
         span = self._span = self._tracer.start_span(
             *self._arguments, self._record, self._set_status
         )
@@ -201,7 +207,7 @@ class CurrentSpan:
 
     def __exit__(self, exc_type: Any, exc: Optional[BaseException], traceback: Any) -> None:
         _detach(self._token)
-        span = self._span
+        span = cast(trace_api.Span, self._span)
         try:
             # ``use_span``: an ``Exception`` is recorded (not as escaped) and sets the
             # status, as asked; a ``BaseException`` (KeyboardInterrupt...) only ends it.

@@ -835,3 +835,12 @@ def test_one_tracer_per_scope_however_often_asked(
         pass
     (span,) = finished(extension, again)
     assert span.name == "again" and span.instrumentation_scope.name == "tests.not kept"
+
+
+def test_the_context_manager_is_entered_once(
+    extension: Extension, memory: InMemorySpanExporter
+) -> None:
+    manager = trace.get_tracer("tests.once").start_as_current_span("once")
+    with manager, pytest.raises(RuntimeError, match="enter once; call it again"), manager:
+        pass
+    assert [s.name for s in finished(extension, memory)] == ["once"]
