@@ -71,6 +71,8 @@ class LightTracer(trace_api.Tracer):
     Its public fields are those of the SDK's ``Tracer`` (``sampler``, ``resource``,
     ``span_processor``, ``id_generator``, ``instrumentation_info``)."""
 
+    _python_worker_extension_light = True  # what ``providers`` recognises it by
+
     def __init__(
         self,
         sampler: Sampler,

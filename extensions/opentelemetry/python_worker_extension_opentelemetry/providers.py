@@ -35,7 +35,7 @@ from opentelemetry.sdk.trace import (
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.trace import NoOpTracer, Tracer, TracerProvider
 
-from .light_tracer import CurrentSpan, LightTracer
+from .light_tracer import CurrentSpan
 
 _install_lock = threading.RLock()  # re-entered: setting a global rebinds proxies through us
 _NOOP_TRACER = NoOpTracer()
@@ -108,7 +108,8 @@ class _SwitchingTracer(Tracer):
         end_on_exit: bool = True,
     ) -> Any:
         tracer = self._current()
-        if isinstance(tracer, LightTracer):
+        # By its marker, not its class: the module may have been imported afresh since.
+        if getattr(tracer, "_python_worker_extension_light", False):
             return CurrentSpan(
                 self,
                 (name, context, kind, attributes, links, start_time),

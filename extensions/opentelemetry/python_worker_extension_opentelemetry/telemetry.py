@@ -133,9 +133,9 @@ class Telemetry:
                 self.processor.mask_at_start = True
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
         # The provider's parts are built here and handed to it, so the invocation span
-        # (``InvocationSpans``) uses the very sampler, limits (read from the environment
-        # once, as the SDK does) and active processor its tracers use: a processor a user
-        # adds to this provider sees the invocation spans too.
+        # (``InvocationSpans``) and the user's light spans (``light_tracer``) use the very
+        # sampler, limits (read from the environment once, as the SDK does) and active
+        # processor its tracers use: a processor a user adds to this provider sees them too.
         sampler = InvocationSampler(self.plan.sampling_ratio)
         limits = SpanLimits()
         active = providers.ActiveProcessor()
@@ -256,7 +256,7 @@ class Telemetry:
         switching = providers.switching_provider() if self.sdk_provider is not None else None
         if switching is not None:
             # User spans are light where the invocation span is (not with the SDK disabled).
-            switching.use(self.sdk_provider, self.light_tracer if self.spans else None)
+            switching.use(self.sdk_provider, self.light_tracer if self.spans is not None else None)
         redacting.use(self.redaction)  # for the instrumentations' request hooks
         # Our meter provider becomes the user's too, unless the worker (or the app) set one.
         meters = providers.switching_meter_provider() if self.owns_meter_provider else None

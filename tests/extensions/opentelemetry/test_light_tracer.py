@@ -844,3 +844,52 @@ def test_the_context_manager_is_entered_once(
     with manager, pytest.raises(RuntimeError, match="enter once; call it again"), manager:
         pass
     assert [s.name for s in finished(extension, memory)] == ["once"]
+
+
+IMPORTED_AFRESH = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ["PYTHON_ENABLE_WORKER_EXTENSIONS"] = "1"
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    import python_worker_extension_opentelemetry as first
+
+    first.OpenTelemetryExtension.configure(exporter=InMemorySpanExporter(), instrumentations="none")
+    # A harness that loads the app afresh imports the extension again; the provider
+    # installed by the first import stays global.
+    for name in [n for n in sys.modules if n.startswith("python_worker_extension_opentelemetry")]:
+        del sys.modules[name]
+    import python_worker_extension_opentelemetry as afresh
+
+    exported = []
+    for _ in range(2):
+        memory = InMemorySpanExporter()
+        afresh.OpenTelemetryExtension.configure(exporter=memory, instrumentations="none")
+        if not exported:
+            @trace.get_tracer("user").start_as_current_span("decorated")
+            def work():
+                pass
+        work()
+        afresh.OpenTelemetryExtension.flush(10.0)
+        exported.append([type(s).__name__ for s in memory.get_finished_spans()])
+    print(json.dumps(exported))
+    """
+)
+
+
+def test_user_spans_stay_light_and_follow_configure_after_an_import_afresh() -> None:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
+    }
+    completed = subprocess.run(
+        [sys.executable, "-c", IMPORTED_AFRESH],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+    )
+    assert completed.returncode == 0, completed.stderr
+    exported = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert exported == [["InvocationSpan"], ["InvocationSpan"]]
