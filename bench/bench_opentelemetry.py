@@ -12,7 +12,8 @@ variant records:
 - ours: the extension records the invocation span (FaaS and HTTP attributes, redacted
   query; the cloud attributes are on the resource), attaches and detaches the context,
   counts the invocation and records its duration (metrics exported to a no-op metric
-  exporter); the function body only does its work;
+  exporter); the function body only does its work, with the tracer ``trace.get_tracer``
+  gives it on the extension's provider (whose spans are light, as the invocation span);
 - OpenCensus extension: its invocation span, no-op exporter.
 
 A floor is measured beside them: the hand-written span moved into an extension's hooks
