@@ -199,6 +199,27 @@ def test_dropped_attribute_counts_survive_masking(
     assert masked.dropped_attributes == span.dropped_attributes == 3
 
 
+def test_dropped_counts_survive_when_only_the_name_is_masked() -> None:
+    """A masked copy made for the name alone still reports the attributes, events and
+    links the SDK dropped (its public views report none)."""
+    memory = InMemorySpanExporter()
+    limits = SpanLimits(max_span_attributes=2, max_events=1, max_links=1)
+    provider = TracerProvider(span_limits=limits)
+    provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(memory, SpanRedaction())))
+    linked = trace.SpanContext(0x1234, 0x5678, is_remote=True)
+    span = provider.get_tracer("tests.redacting").start_span(
+        f"lookup sig={SIG}", links=[Link(linked), Link(linked)]
+    )
+    for index in range(3):
+        span.set_attribute(f"extra.{index}", index)
+        span.add_event(f"event {index}")
+    span.end()
+    (masked,) = exported(memory)
+    assert masked.name == f"lookup sig={REDACTED}"
+    assert (masked.dropped_attributes, masked.dropped_events, masked.dropped_links) == (1, 2, 1)
+    provider.shutdown()
+
+
 def test_extra_redact_names_apply_to_exported_spans(
     extension: type[OpenTelemetryExtension],
 ) -> None:
