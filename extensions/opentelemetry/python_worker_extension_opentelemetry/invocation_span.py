@@ -1,15 +1,16 @@
-"""The invocation span, recorded without the SDK's per-attribute bookkeeping, when the
-tracer provider is ours.
+"""The invocation span, and the spans user code starts on our provider
+(``light_tracer``), recorded without the SDK's per-attribute bookkeeping, when the tracer
+provider is ours.
 
 The SDK's span validates and stores every attribute one at a time, under a lock, in a
 ``BoundedAttributes`` mapping: most of what an invocation span costs. The attributes the
 extension records are plain strings, integers and booleans under fixed names, which that
 validation always passes unchanged, so while no limit would cut them they go in a plain
 dict. ``InvocationSpan`` implements the public ``opentelemetry.trace.Span`` API (what the
-function's code reaches through ``trace.get_current_span()``) and, when it ends, hands the
-provider's span processors a public ``ReadableSpan`` with the same content the SDK's span
-would have had: name, kind, parent, ids, attributes, events, links, status, times,
-resource, instrumentation scope and dropped counts.
+function's code reaches through ``trace.get_current_span()``) and is a public
+``ReadableSpan``: when it ends, the provider's span processors get the span itself, with
+the same content the SDK's span would have had: name, kind, parent, ids, attributes,
+events, links, status, times, resource, instrumentation scope and dropped counts.
 
 What keeps it equal to the SDK's span:
 
@@ -58,9 +59,10 @@ _NONE: Sequence[Any] = ()
 
 
 class InvocationSpans:
-    """Starts invocation spans on one of our SDK tracer providers: its sampler, id
-    generator, limits, resource and active span processor, under our instrumentation
-    scope."""
+    """What the spans of one instrumentation scope share on one of our SDK tracer
+    providers: its sampler, id generator, limits, resource and active span processor, and
+    the scope (ours for the invocation span, a user tracer's for its spans, see
+    ``light_tracer``). ``start`` starts an invocation span."""
 
     def __init__(
         self,
@@ -119,9 +121,15 @@ class InvocationSpans:
 
 
 class InvocationSpan(trace_api.Span, ReadableSpan):
-    """A recording span whose ``end()`` hands a ``ReadableSpan`` to the provider's
-    processors; before that, processors and the function's code use it as the SDK's span
-    (the ``opentelemetry.trace.Span`` API, and ``ReadableSpan``'s properties)."""
+    """A recording span, the invocation's or one user code starts on our provider
+    (``light_tracer``): processors and the function's code use it as the SDK's span (the
+    ``opentelemetry.trace.Span`` API, and ``ReadableSpan``'s properties); ``end()`` hands
+    the span itself, from then on unchangeable, to the provider's processors."""
+
+    # What ``with span:`` does with an exception leaving the block (``Tracer.start_span``'s
+    # flags); an instance that was told otherwise holds its own.
+    _record_exception = True
+    _set_status_on_exception = True
 
     def __init__(
         self,
@@ -132,6 +140,9 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
         kind: SpanKind,
         attributes: Dict[str, Any],
         start_time: int,
+        *,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
     ) -> None:
         # ``ReadableSpan``'s own constructor sets the fields its properties read, whatever
         # an SDK release names them; events, links and attributes may be replaced below.
@@ -151,6 +162,10 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
         )
         self._spans = spans
         self._lock = threading.RLock()  # re-entered: the safety net may run inside a call
+        if not record_exception:
+            self._record_exception = False
+        if not set_status_on_exception:
+            self._set_status_on_exception = False
         limits = spans.limits
         self._count_limit: Optional[int] = limits.max_span_attributes
         if limits.max_span_attribute_length is not None or (
@@ -316,8 +331,10 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
         exc_tb: Any,
     ) -> None:
         if exc_val is not None and exc_type is not None and self.is_recording():
-            self.record_exception(exc_val, escaped=True)
-            self.set_status(Status(StatusCode.ERROR, f"{exc_type.__name__}: {exc_val}"))
+            if self._record_exception:
+                self.record_exception(exc_val, escaped=True)
+            if self._set_status_on_exception:
+                self.set_status(Status(StatusCode.ERROR, f"{exc_type.__name__}: {exc_val}"))
         self.end()
 
     def end(self, end_time: Optional[int] = None) -> None:
@@ -326,21 +343,7 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
                 _logger.warning("Calling end() on an ended span.")
                 return
             self._end_time = end_time if end_time is not None else time_ns()
-        spans = self._spans
-        spans.processor.on_end(
-            ReadableSpan(
-                name=self._name,
-                context=self._context,
-                parent=self._parent,
-                resource=self._resource,
-                attributes=self._attributes,
-                events=self._events,
-                links=self._links,
-                kind=self._kind,
-                instrumentation_info=self._instrumentation_info,
-                status=self._status,
-                start_time=self._start_time,
-                end_time=self._end_time,
-                instrumentation_scope=self._instrumentation_scope,
-            )
-        )
+        # The span itself, not a ``ReadableSpan`` copy: from now on every mutator refuses
+        # (they all check ``_end_time`` under the lock set above), so what processors,
+        # exporters and the span feed read no longer changes.
+        self._spans.processor.on_end(self)

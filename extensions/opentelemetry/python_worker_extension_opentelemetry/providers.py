@@ -7,9 +7,10 @@ OpenTelemetry lets a process set its global tracer provider once. Two cases:
   itself): we reuse it and never install a second one. When an exporter is chosen too,
   our span processor is added to that provider, once, through a ``SwitchingProcessor``.
 - Nobody did: we install a ``SwitchingTracerProvider`` once. It hands every tracer call to
-  the SDK ``TracerProvider`` of the current configuration, so ``configure()`` may run
-  again (a v1 app configuring in every function, tests) and tracers a user obtained at
-  import keep working and follow the new configuration.
+  the current configuration's tracers (light ones, ``light_tracer``, on its own SDK
+  ``TracerProvider``), so ``configure()`` may run again (a v1 app configuring in every
+  function, tests) and tracers a user obtained at import keep working and follow the new
+  configuration.
 
 The global meter provider follows the same rule: the worker's (or the app's) is reused;
 otherwise, once a configuration has a metrics backend, a ``SwitchingMeterProvider`` is
@@ -21,57 +22,150 @@ backend.
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import (
+    ReadableSpan,
+    Span,
+    SpanProcessor,
+    SynchronousMultiSpanProcessor,
+)
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.trace import NoOpTracer, Tracer, TracerProvider
+
+from .light_tracer import CurrentSpan
 
 _install_lock = threading.RLock()  # re-entered: setting a global rebinds proxies through us
 _NOOP_TRACER = NoOpTracer()
 
 
-class _SwitchingTracer(Tracer):
-    """A tracer whose calls go to the current configuration's SDK tracer."""
+# What a configuration hands user code: its SDK provider and, when it starts light spans
+# (``light_tracer``), what makes a light tracer from the arguments of ``get_tracer``.
+_Target = Tuple[Optional[SdkTracerProvider], Optional[Callable[..., Tracer]]]
+_NOTHING: _Target = (None, None)
+# Tracers kept per scope (name, version, schema, attributes) by ``get_tracer``: the scopes
+# are the app's and its libraries' (a few); past this many, new ones are not kept.
+_MAX_KEPT_TRACERS = 1024
 
-    def __init__(self, owner: SwitchingTracerProvider, args: Sequence[Any], kwargs: Any) -> None:
+
+class _SwitchingTracer(Tracer):
+    """A tracer whose calls go to the current configuration's tracer: a light one when it
+    makes them, else its SDK provider's.
+
+    One kept by its provider (``kept``) has the current tracer's ``start_span`` bound on
+    the instance, so a span costs no extra call; its provider unbinds it when the
+    configuration changes. ``start_as_current_span`` on a light tracer gives a
+    ``CurrentSpan`` that starts its span through this tracer as it is entered: used as a
+    decorator, each call follows the configuration of its time."""
+
+    def __init__(
+        self, owner: SwitchingTracerProvider, args: Sequence[Any], kwargs: Any, kept: bool
+    ) -> None:
         self._owner = owner
         self._args = args
         self._kwargs = kwargs
-        self._for: Optional[SdkTracerProvider] = None
+        self._kept = kept
+        self._for: Any = None
         self._tracer: Tracer = _NOOP_TRACER
 
     def _current(self) -> Tracer:
-        provider = self._owner.current
-        if provider is not self._for:
-            self._for = provider
-            self._tracer = (
-                _NOOP_TRACER
-                if provider is None
-                else provider.get_tracer(*self._args, **self._kwargs)
-            )
-        return self._tracer
+        target = self._owner.target
+        if target is self._for:
+            return self._tracer
+        provider, light = target
+        if provider is None:
+            tracer: Tracer = _NOOP_TRACER
+        elif light is not None:
+            tracer = light(*self._args, **self._kwargs)
+        else:
+            tracer = provider.get_tracer(*self._args, **self._kwargs)
+        with _install_lock:  # bound only while the configuration it follows is current
+            if self._owner.target is target:
+                self._tracer, self._for = tracer, target
+                if self._kept:
+                    self.start_span = tracer.start_span  # type: ignore[method-assign]
+        return tracer
+
+    def unbind(self) -> None:
+        """Follow a new configuration (called with the install lock held)."""
+        self.__dict__.pop("start_span", None)
 
     def start_span(self, *args: Any, **kwargs: Any) -> trace.Span:
         return self._current().start_span(*args, **kwargs)
 
-    def start_as_current_span(self, *args: Any, **kwargs: Any) -> Any:
-        return self._current().start_as_current_span(*args, **kwargs)
+    def start_as_current_span(
+        self,
+        name: str,
+        context: Optional[otel_context.Context] = None,
+        kind: trace.SpanKind = trace.SpanKind.INTERNAL,
+        attributes: Any = None,
+        links: Any = (),
+        start_time: Optional[int] = None,
+        record_exception: bool = True,
+        set_status_on_exception: bool = True,
+        end_on_exit: bool = True,
+    ) -> Any:
+        tracer = self._current()
+        # By its marker, not its class: the module may have been imported afresh since.
+        if getattr(tracer, "_python_worker_extension_light", False):
+            return CurrentSpan(
+                self,
+                (name, context, kind, attributes, links, start_time),
+                record_exception,
+                set_status_on_exception,
+                end_on_exit,
+            )
+        return tracer.start_as_current_span(
+            name,
+            context,
+            kind,
+            attributes,
+            links,
+            start_time,
+            record_exception,
+            set_status_on_exception,
+            end_on_exit,
+        )
 
 
 class SwitchingTracerProvider(TracerProvider):
     """The global provider we install once; ``current`` is the SDK provider in use.
 
     Recognised by its marker, not its class: a module imported afresh (a test harness that
-    reloads the app and its extensions) must still find the one already installed.
+    reloads the app and its extensions) must still find the one already installed. One
+    tracer per scope, however often it is asked for (a function that calls
+    ``trace.get_tracer(__name__)`` in every invocation gets the same one).
     """
 
     _python_worker_extension_switching = True
 
     def __init__(self) -> None:
-        self.current: Optional[SdkTracerProvider] = None
+        self.target: _Target = _NOTHING
+        self._tracers: Dict[Any, _SwitchingTracer] = {}
+
+    @property
+    def current(self) -> Optional[SdkTracerProvider]:
+        """The SDK provider of the configuration in use (a processor added to it sees
+        every span its tracers start, light or not), or None."""
+        return self.target[0]
+
+    @current.setter
+    def current(self, provider: Optional[SdkTracerProvider]) -> None:
+        self.use(provider)
+
+    def use(
+        self,
+        provider: Optional[SdkTracerProvider],
+        light: Optional[Callable[..., Tracer]] = None,
+    ) -> None:
+        """Hand tracer calls to ``provider``'s tracers, or to the light tracers ``light``
+        makes (called as ``get_tracer`` is) for it; tracers handed out earlier follow."""
+        with _install_lock:
+            self.target = _NOTHING if provider is None else (provider, light)
+            for tracer in self._tracers.values():
+                tracer.unbind()
 
     @property
     def resource(self) -> Any:
@@ -92,11 +186,45 @@ class SwitchingTracerProvider(TracerProvider):
         *args: Any,
         **kwargs: Any,
     ) -> Tracer:
-        return _SwitchingTracer(
-            self,
-            (instrumenting_module_name, instrumenting_library_version, schema_url, *args),
-            kwargs,
-        )
+        args = (instrumenting_module_name, instrumenting_library_version, schema_url, *args)
+        key: Any = (args, tuple(sorted(kwargs.items())) if kwargs else ())
+        try:
+            tracer = self._tracers.get(key)
+        except TypeError:  # attributes in a dict: named by their text
+            key = repr(key)
+            tracer = self._tracers.get(key)
+        if tracer is None:
+            with _install_lock:
+                tracer = self._tracers.get(key)
+                if tracer is None:
+                    kept = len(self._tracers) < _MAX_KEPT_TRACERS
+                    tracer = _SwitchingTracer(self, args, kwargs, kept)
+                    if kept:
+                        self._tracers[key] = tracer
+        return tracer
+
+
+class ActiveProcessor(SynchronousMultiSpanProcessor):
+    """The active span processor of our own SDK provider: every processor added to the
+    provider (ours first, a user's after it), called in the order added, as the SDK's
+    ``SynchronousMultiSpanProcessor`` calls them. While it holds one processor (ours,
+    until a user adds one), that processor's own ``on_start`` and ``on_end`` are bound on
+    the instance: starting and ending a span then skips the loop."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._added: Tuple[SpanProcessor, ...] = ()
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        with _install_lock:
+            super().add_span_processor(span_processor)
+            added = self._added = (*self._added, span_processor)
+            if len(added) == 1:
+                self.on_start = span_processor.on_start  # type: ignore[method-assign]
+                self.on_end = span_processor.on_end  # type: ignore[method-assign]
+            else:  # the loop over all of them, the class's
+                self.__dict__.pop("on_start", None)
+                self.__dict__.pop("on_end", None)
 
 
 class SwitchingProcessor(SpanProcessor):

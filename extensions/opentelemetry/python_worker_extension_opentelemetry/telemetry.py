@@ -15,7 +15,7 @@ import threading
 from typing import Any, Callable, List, Optional, Tuple
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanLimits, SpanProcessor, SynchronousMultiSpanProcessor
+from opentelemetry.sdk.trace import SpanLimits, SpanProcessor
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -26,6 +26,7 @@ from . import attributes, providers, redacting
 from .exporters import LOGGER_NAME, NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
 from .feed import FeedingProcessor
 from .invocation_span import InvocationSpans
+from .light_tracer import light_tracer
 from .options import Plan
 from .sampling import InvocationSampler
 from .version import VERSION
@@ -89,6 +90,7 @@ class Telemetry:
         self.tally: Any = None  # a metrics.Tally when metrics are recorded
         self.processor: Optional[SpanProcessor] = None
         self.sdk_provider: Optional[SdkTracerProvider] = None
+        self.limits: Optional[SpanLimits] = None  # our provider's
         self.slot: Optional[providers.SwitchingProcessor] = None
         # Starts the invocation span on our own provider (None on a foreign one).
         self.spans: Optional[InvocationSpans] = None
@@ -131,12 +133,12 @@ class Telemetry:
                 self.processor.mask_at_start = True
             return foreign.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
         # The provider's parts are built here and handed to it, so the invocation span
-        # (``InvocationSpans``) uses the very sampler, limits (read from the environment
-        # once, as the SDK does) and active processor its tracers use: a processor a user
-        # adds to this provider sees the invocation spans too.
+        # (``InvocationSpans``) and the user's light spans (``light_tracer``) use the very
+        # sampler, limits (read from the environment once, as the SDK does) and active
+        # processor its tracers use: a processor a user adds to this provider sees them too.
         sampler = InvocationSampler(self.plan.sampling_ratio)
         limits = SpanLimits()
-        active = SynchronousMultiSpanProcessor()  # type: ignore[no-untyped-call]
+        active = providers.ActiveProcessor()
         self.sdk_provider = SdkTracerProvider(
             sampler=sampler,
             resource=self.resource,
@@ -146,6 +148,7 @@ class Telemetry:
         )
         if self.processor is not None:
             self.sdk_provider.add_span_processor(self.processor)
+        self.limits = limits
         tracer = self.sdk_provider.get_tracer(INSTRUMENTATION_SCOPE, VERSION)
         if isinstance(tracer, SdkTracer):  # not when OTEL_SDK_DISABLED=true (a no-op tracer)
             self.spans = InvocationSpans(
@@ -159,6 +162,15 @@ class Telemetry:
                 trusted_sampler=True,
             )
         return tracer
+
+    def light_tracer(self, *args: Any, **kwargs: Any) -> Tracer:
+        """What user code gets from ``trace.get_tracer(...)`` (same arguments) while this
+        configuration is in use on its own provider: a tracer of light spans
+        (``light_tracer``), as light as the invocation span."""
+        assert self.sdk_provider is not None and self.limits is not None
+        sdk_tracer = self.sdk_provider.get_tracer(*args, **kwargs)
+        attributes = args[3] if len(args) > 3 else kwargs.get("attributes")
+        return light_tracer(sdk_tracer, self.limits, attributes)
 
     def _metrics(self) -> None:
         backend = self.backend
@@ -243,7 +255,8 @@ class Telemetry:
         """Make this configuration the one spans, metrics and logs go to."""
         switching = providers.switching_provider() if self.sdk_provider is not None else None
         if switching is not None:
-            switching.current = self.sdk_provider
+            # User spans are light where the invocation span is (not with the SDK disabled).
+            switching.use(self.sdk_provider, self.light_tracer if self.spans is not None else None)
         redacting.use(self.redaction)  # for the instrumentations' request hooks
         # Our meter provider becomes the user's too, unless the worker (or the app) set one.
         meters = providers.switching_meter_provider() if self.owns_meter_provider else None
@@ -261,7 +274,7 @@ class Telemetry:
         """Stop routing to this configuration and shut it down within ``timeout`` seconds."""
         switching = providers.switching_provider() if self.sdk_provider is not None else None
         if switching is not None and switching.current is self.sdk_provider:
-            switching.current = None
+            switching.use(None)
         meters = providers.switching_meter_provider() if self.owns_meter_provider else None
         if meters is not None and meters.current is self.meter_provider:
             meters.current = None
