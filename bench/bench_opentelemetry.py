@@ -90,9 +90,7 @@ class _NoopMetricExporter(MetricExporter):
 # busy machine drops spans, and their export work goes uncounted.
 QUEUE_SIZE = 16_384
 _hand_provider = TracerProvider(sampler=ParentBased(TraceIdRatioBased(1.0)), shutdown_on_exit=False)
-_hand_provider.add_span_processor(
-    BatchSpanProcessor(NoopSpanExporter(), max_queue_size=QUEUE_SIZE)
-)
+_hand_provider.add_span_processor(BatchSpanProcessor(NoopSpanExporter(), max_queue_size=QUEUE_SIZE))
 _hand_tracer = _hand_provider.get_tracer("hand")
 _propagator = TraceContextTextMapPropagator()
 # The user's tracer, obtained after configure() as the readme shows (see _ours).

@@ -6,8 +6,10 @@ URL attributes carry the raw query string (SAS signatures, keys, tokens), and fr
 function's own code. So:
 
 - ``RedactingSpanExporter`` wraps every span exporter the extension builds (and a user's
-  exporter object): each span is handed on as a masked ``ReadableSpan`` copy, or as itself
-  when nothing in it needs masking (the common case, a few dictionary lookups).
+  exporter object): each span is handed on as a masked ``ReadableSpan`` copy (which still
+  reports the attributes, events and links the SDK dropped), or as itself when nothing in it
+  needs masking (the common case: one pass over its values and a few substring tests of
+  its plain texts joined together).
 - ``RedactingLogExporter`` does the same for exported log records (body and attributes).
 - Where spans go to a provider we do not own (the worker's Azure Monitor distro), its
   exporters never pass through ours: the instrumentations we switch on get a request hook
@@ -28,11 +30,12 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import Event, ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import Link
 from opentelemetry.trace.status import Status
 from python_worker_extension_framework.toolkit import redaction
@@ -56,8 +59,9 @@ _MAX_KNOWN_LENGTH = 2048
 _TEXT_SUSPECT_CHAR = re.compile(r"[=:<%\s]").search
 _URL_SUSPECT_CHAR = re.compile(r"[?#@=%;]").search
 _JWT_START = "eyJ"
-# Joins the texts checked at once: neither a suspect character nor part of ``eyJ``.
-_SEPARATOR = "\x00"
+# Joins the texts checked at once: neither a suspect character nor part of ``eyJ``, and
+# printable.
+_JOINER = "|"
 
 
 def _text_suspect(value: str) -> bool:
@@ -152,32 +156,60 @@ class SpanRedaction:
         # A plain dict first: iterating the SDK's mapping item by item costs twice as much.
         items = attributes if isinstance(attributes, dict) else dict(attributes)
         kinds = self._kinds
-        # The texts of names known to be plain text, checked in one search (the common
-        # case: none is suspect, and then none is looked at again).
-        texts_clean = False
-        if not self._patterns:
-            joined = _SEPARATOR.join(
-                [v for k, v in items.items() if v.__class__ is str and kinds.get(k) == _TEXT]
-            )
-            texts_clean = _TEXT_SUSPECT_CHAR(joined) is None and _JWT_START not in joined
-        changed: Optional[Dict[str, Any]] = None
+        # One pass sorts the values: texts of names known to be plain text are gathered and
+        # checked together (the common case: none is suspect, and then none is looked
+        # at again); numbers need nothing; the rest is looked at one by one.
+        texts: List[str] = []
+        rest: Optional[List[str]] = None
         for key, value in items.items():
             cls = value.__class__
             if cls is str:
-                kind = kinds.get(key)
-                if kind == _TEXT and (
-                    texts_clean or (not self._patterns and not _text_suspect(value))
-                ):
+                if kinds.get(key) == _TEXT:
+                    texts.append(value)
                     continue
-                clean = self._string(self._kind(key) if kind is None else kind, value)
             elif cls is int or cls is float or cls is bool:
                 continue
+            if rest is None:
+                rest = [key]
             else:
-                clean = self.value(key, value)
-            if clean is not value and clean != value:
-                if changed is None:
-                    changed = {}
-                changed[key] = clean
+                rest.append(key)
+        changed: Optional[Dict[str, Any]] = None
+        if texts:
+            patterns = self._patterns
+            joined = _JOINER.join(texts)
+            # ``_text_suspect`` of the joined texts, in plain substring tests: every
+            # whitespace character but the space is also one ``isprintable`` refuses (and
+            # so is no character of ``_JOINER``).
+            if (
+                patterns
+                or " " in joined
+                or "=" in joined
+                or ":" in joined
+                or "<" in joined
+                or "%" in joined
+                or _JWT_START in joined
+                or not joined.isprintable()
+            ):
+                for key, value in items.items():
+                    if value.__class__ is str and kinds.get(key) == _TEXT:
+                        if not patterns and not _text_suspect(value):
+                            continue
+                        clean = self._string(_TEXT, value)
+                        if clean != value:
+                            if changed is None:
+                                changed = {}
+                            changed[key] = clean
+        if rest is not None:
+            for key in rest:
+                value = items[key]
+                if value.__class__ is str:
+                    clean = self._string(self._kind(key), value)
+                else:
+                    clean = self.value(key, value)
+                if clean is not value and clean != value:
+                    if changed is None:
+                        changed = {}
+                    changed[key] = clean
         if changed is None:
             return None
         if items is attributes:
@@ -212,8 +244,8 @@ class SpanRedaction:
             parent=span.parent,
             resource=span.resource,
             attributes=_bounded(attributes, span.attributes, span.dropped_attributes),
-            events=span.events if events is None else events,
-            links=span.links if links is None else links,
+            events=_counted(span.events if events is None else events, span.dropped_events),
+            links=_counted(span.links if links is None else links, span.dropped_links),
             kind=span.kind,
             status=status
             if clean_description == description
@@ -308,11 +340,24 @@ def _has(span: ReadableSpan, sequence: str) -> bool:
     return True if held is None else bool(held)
 
 
+def _counted(masked: Sequence[Any], dropped: int) -> Sequence[Any]:
+    """Events or links (masked, or the public tuple, which reports no drops) that still
+    report how many the SDK dropped."""
+    if not dropped:
+        return masked
+    bounded: BoundedList[Any] = BoundedList(None)  # type: ignore[arg-type]
+    bounded.extend(masked)
+    bounded.dropped = dropped
+    return cast(Sequence[Any], bounded)
+
+
 def _bounded(masked: Optional[Dict[str, Any]], original: Any, dropped: int) -> Any:
     """Masked attributes that still report how many the SDK dropped (the original when
-    nothing was masked)."""
+    nothing was masked, unless it is the SDK's read-only view, which reports none)."""
     if masked is None:
-        return original
+        if not dropped or isinstance(original, BoundedAttributes):
+            return original
+        masked = dict(original)
     bounded = BoundedAttributes(attributes=masked, immutable=True, max_value_len=None)
     bounded.dropped = dropped
     return bounded

@@ -22,6 +22,7 @@ from python_worker_extension_framework.testing import invoke, make_context, make
 from python_worker_extension_framework.toolkit.redaction import REDACTED
 from python_worker_extension_opentelemetry import OpenTelemetryExtension
 from python_worker_extension_opentelemetry.feed import FeedingProcessor
+from python_worker_extension_opentelemetry.invocation_span import InvocationSpan
 from python_worker_extension_opentelemetry.redacting import (
     RedactingSpanExporter,
     SpanRedaction,
@@ -197,6 +198,50 @@ def test_dropped_attribute_counts_survive_masking(
     (masked,) = exported(memory)
     assert masked.attributes["http.url"] == f"https://h/?sig={REDACTED}"
     assert masked.dropped_attributes == span.dropped_attributes == 3
+
+
+def test_dropped_counts_survive_when_only_the_name_is_masked() -> None:
+    """A masked copy made for the name alone still reports the attributes, events and
+    links the SDK dropped (its public views report none)."""
+    memory = InMemorySpanExporter()
+    limits = SpanLimits(max_span_attributes=2, max_events=1, max_links=1)
+    provider = TracerProvider(span_limits=limits)
+    provider.add_span_processor(SimpleSpanProcessor(RedactingSpanExporter(memory, SpanRedaction())))
+    linked = trace.SpanContext(0x1234, 0x5678, is_remote=True)
+    span = provider.get_tracer("tests.redacting").start_span(
+        f"lookup sig={SIG}", links=[Link(linked), Link(linked)]
+    )
+    for index in range(3):
+        span.set_attribute(f"extra.{index}", index)
+        span.add_event(f"event {index}")
+    span.end()
+    (masked,) = exported(memory)
+    assert masked.name == f"lookup sig={REDACTED}"
+    assert (masked.dropped_attributes, masked.dropped_events, masked.dropped_links) == (1, 2, 1)
+    provider.shutdown()
+
+
+def test_dropped_counts_survive_when_only_the_name_of_a_light_span_is_masked(
+    extension: type[OpenTelemetryExtension], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for a user span on our provider (a light span, bounded by the same limits)."""
+    for variable in ("OTEL_ATTRIBUTE_COUNT_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT"):
+        monkeypatch.setenv(variable, "2")
+    monkeypatch.setenv("OTEL_SPAN_LINK_COUNT_LIMIT", "1")
+    memory = InMemorySpanExporter()
+    extension.configure(exporter=memory, instrumentations="none")
+    linked = trace.SpanContext(0x1234, 0x5678, is_remote=True)
+    span = trace.get_tracer("tests.redacting").start_span(
+        f"lookup sig={SIG}", links=[Link(linked), Link(linked)]
+    )
+    for index in range(4):
+        span.set_attribute(f"extra.{index}", index)
+        span.add_event(f"event {index}")
+    span.end()
+    assert isinstance(span, InvocationSpan)
+    (masked,) = finished(extension, memory)
+    assert masked.name == f"lookup sig={REDACTED}"
+    assert (masked.dropped_attributes, masked.dropped_events, masked.dropped_links) == (2, 2, 1)
 
 
 def test_extra_redact_names_apply_to_exported_spans(
