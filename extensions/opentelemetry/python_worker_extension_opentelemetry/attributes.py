@@ -82,17 +82,6 @@ def span_kind(faas_trigger: str) -> SpanKind:
     return _KIND_BY_TRIGGER.get(faas_trigger, SpanKind.INTERNAL)
 
 
-def _path_and_query(url: str) -> Tuple[str, str]:
-    if "#" in url:
-        url = url.split("#", 1)[0]
-    base, _, query = url.partition("?")
-    scheme_end = base.find("://")
-    if scheme_end >= 0:
-        slash = base.find("/", scheme_end + 3)
-        base = base[slash:] if slash >= 0 else "/"
-    return base or "/", query
-
-
 def add_http_attributes(
     attributes: Dict[str, Any],
     request: Any,
@@ -101,16 +90,31 @@ def add_http_attributes(
 ) -> str:
     """Add the current HTTP semantic-convention attributes of an HTTP trigger to
     ``attributes`` (the query and any recorded headers redacted); return the span name,
-    ``{method} {route}``. Filled in place: the invocation span's one attribute dict."""
+    ``{method} {route}``. Filled in place: the invocation span's one attribute dict.
+
+    It runs for every HTTP invocation, so the common case takes the short way: a method
+    already in upper case is kept as it came, the URL is split inline, and the SDK's own
+    request headers are read from their plain dict (``http.header_table``)."""
     url = getattr(request, "url", None)
-    url = url if isinstance(url, str) else str(url or "")
+    if url.__class__ is not str:
+        url = url if isinstance(url, str) else str(url or "")
     method = getattr(request, "method", None)
-    method = method.upper() if isinstance(method, str) else str(method or "").upper()
-    if method not in _KNOWN_METHODS:
-        method = "_OTHER"
-    route_params: Mapping[str, Any] = getattr(request, "route_params", None) or {}
-    path, query = _path_and_query(url)
+    if method.__class__ is not str or method not in _KNOWN_METHODS:
+        method = method.upper() if isinstance(method, str) else str(method or "").upper()
+        if method not in _KNOWN_METHODS:
+            method = "_OTHER"
+    # The path and query of the URL (a fragment dropped, scheme and host taken off).
+    if "#" in url:
+        url = url.split("#", 1)[0]
+    path, _, query = url.partition("?")
+    scheme_end = path.find("://")
+    if scheme_end >= 0:
+        slash = path.find("/", scheme_end + 3)
+        path = path[slash:] if slash >= 0 else "/"
+    if not path:
+        path = "/"
     route = path
+    route_params: Mapping[str, Any] = getattr(request, "route_params", None) or {}
     if route_params:
         # A secret-named route value (``/keys/{apiKey}``) never reaches the span as a path.
         for name, value in route_params.items():
@@ -124,21 +128,25 @@ def add_http_attributes(
         attributes[URL_QUERY] = redactor.query(query)
     headers: Mapping[str, str] = getattr(request, "headers", None) or {}
     if headers:
-        # ``in`` before the lookup: the worker's headers answer ``get`` of a header that is
-        # not there (most requests send no ``X-Forwarded-For``) with a caught KeyError.
-        if "user-agent" in headers:
-            agent = headers["user-agent"]
-            if agent:
-                attributes[USER_AGENT] = agent
-        if "x-forwarded-for" in headers:
-            forwarded = headers["x-forwarded-for"]
-            if forwarded:
-                attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
+        table = http.header_table(headers)
+        if table is not None:  # the SDK's headers: lower-case names in a plain dict
+            agent = table.get("user-agent")
+            forwarded = table.get("x-forwarded-for")
+        else:
+            # ``in`` and ``[]`` only: all the old code asked of a mapping.
+            agent = headers["user-agent"] if "user-agent" in headers else None  # noqa: SIM401
+            forwarded = (
+                headers["x-forwarded-for"] if "x-forwarded-for" in headers else None  # noqa: SIM401
+            )
+        if agent:
+            attributes[USER_AGENT] = agent
+        if forwarded:
+            attributes[CLIENT_ADDRESS] = forwarded.split(",", 1)[0].strip()
         if record_headers:
             present = {name: headers[name] for name in record_headers if name in headers}
             for name, value in redactor.headers(present).items():
                 attributes[HEADER_PREFIX + name.lower()] = str(value)
-    return f"{method if method != '_OTHER' else 'HTTP'} {route}"
+    return f"{method} {route}" if method != "_OTHER" else f"HTTP {route}"
 
 
 def http_attributes(

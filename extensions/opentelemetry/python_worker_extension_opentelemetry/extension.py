@@ -160,8 +160,10 @@ class OpenTelemetryExtension(WorkerExtension):
         invocation.data[_RUNNING] = running
         current: Optional[Span] = remote
         if telemetry.plan.invocation_span:
-            parent = _EMPTY if remote is None else set_span_in_context(remote, _EMPTY)
-            caller = None if remote is None else remote.get_span_context()
+            if remote is None:
+                parent, caller = _EMPTY, None
+            else:
+                parent, caller = set_span_in_context(remote, _EMPTY), remote.get_span_context()
             is_http = trigger == "http" and value is not None
             if (
                 caller is not None
@@ -189,7 +191,17 @@ class OpenTelemetryExtension(WorkerExtension):
             current = running.span = span
             running.is_http = is_http
             if span.is_recording():
-                running.safety_net = cls._safety_net(context, running)
+                # The safety net (see ``_abandoned``): a weak reference to the context whose
+                # callback ends the span as failed when the worker drops the invocation
+                # without a post or error hook (the function raised). What the callback
+                # needs waits in ``_pending`` under the reference, never the context itself.
+                try:
+                    reference = weakref.ref(context, cls._abandoned)
+                except TypeError:  # a context that cannot be weakly referenced: no net
+                    pass
+                else:
+                    cls._pending[reference] = running
+                    running.safety_net = reference
         if otel_context.get_value(_MARK) is not None:
             otel_context.attach(otel_context.Context())  # drop what a raising invocation left
         running.token = otel_context.attach(
@@ -317,22 +329,10 @@ class OpenTelemetryExtension(WorkerExtension):
             otel_context.detach(token)
 
     @classmethod
-    def _safety_net(cls, context: Any, running: _Running) -> Any:
-        """A weak reference to the context whose callback ends the span as failed when the
-        worker drops the invocation without a post or error hook (the function raised).
-
-        What the callback needs waits in ``_pending`` under the reference, never the
-        context itself; one callback serves every invocation.
-        """
-        try:
-            reference = weakref.ref(context, cls._abandoned)
-        except TypeError:  # a context that cannot be weakly referenced: no safety net
-            return None
-        cls._pending[reference] = running
-        return reference
-
-    @classmethod
     def _abandoned(cls, reference: Any) -> None:
+        """The safety net's callback (one for every invocation): the worker dropped an
+        invocation's context with its span not ended, as it does when the function raises
+        (no post hook); the span is ended as failed."""
         running = cls._pending.pop(reference, None)
         if running is None or running.span is None:
             return

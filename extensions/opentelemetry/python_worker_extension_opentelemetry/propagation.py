@@ -29,7 +29,8 @@ _COMMON = re.compile(r"00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})").fullmatc
 _ZERO_TRACE_ID = "0" * 32
 _ZERO_SPAN_ID = "0" * 16
 _PROPAGATOR = TraceContextTextMapPropagator()
-_FLAGS = tuple(TraceFlags(value) for value in range(256))
+# By the two lower-case hex digits the common form carries (no int() per invocation).
+_FLAGS = {f"{value:02x}": TraceFlags(value) for value in range(256)}
 
 
 def headers(context: Any) -> Tuple[Optional[str], Optional[str]]:
@@ -68,7 +69,7 @@ def remote_parent(traceparent: Optional[str], tracestate: Optional[str]) -> Opti
             int(trace_id, 16),
             int(span_id, 16),
             True,
-            _FLAGS[int(flags, 16)],
+            _FLAGS[flags],
             TraceState.from_header([tracestate]) if tracestate else None,
         )
     )

@@ -13,11 +13,12 @@ from typing import Any, Optional, Sequence
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult, TraceIdRatioBased
-from opentelemetry.trace import Link, SpanKind, get_current_span
-from opentelemetry.trace.span import TraceState
+from opentelemetry.trace import Link, SpanKind, TraceFlags, get_current_span
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE, TraceState
 from opentelemetry.util.types import Attributes
 
 _LOW_64_BITS = (1 << 64) - 1
+_SAMPLED = int(TraceFlags.SAMPLED)
 
 
 class InvocationSampler(Sampler):
@@ -42,8 +43,10 @@ class InvocationSampler(Sampler):
         parent = get_current_span(parent_context).get_span_context()
         state: Any = None
         if parent is not None and parent.is_valid:
-            keep = parent.trace_flags.sampled
-            state = parent.trace_state or None
+            keep = parent.trace_flags & _SAMPLED  # (``sampled``, without its call)
+            state = parent.trace_state
+            if state is DEFAULT_TRACE_STATE or not state:  # (the common, empty one first)
+                state = None
         else:
             keep = trace_id & _LOW_64_BITS < self.bound
         if not keep:

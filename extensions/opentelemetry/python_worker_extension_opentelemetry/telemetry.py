@@ -3,9 +3,10 @@
 Built by ``configure()``, switched in as a whole, and shut down (bounded) when replaced or
 at host shutdown. Metrics are the FaaS semantic conventions' ``faas.invocations``,
 ``faas.errors`` and ``faas.coldstarts`` (counted in a small locked table and reported by
-observable counters) and the ``faas.invoke_duration`` histogram (durations handed to it by
-our reader just before each collection), each per ``faas.name`` and ``faas.trigger``: an
-invocation costs one locked table update instead of SDK instrument calls.
+observable counters) and the ``faas.invoke_duration`` histogram (aggregated in the same
+table and put into each collection by our reader, see ``metrics``), each per ``faas.name``
+and ``faas.trigger``: an invocation costs one locked table update instead of SDK
+instrument calls.
 """
 
 from __future__ import annotations
@@ -180,21 +181,31 @@ class Telemetry:
             return  # nowhere to send metrics: record none (the SDK is not even imported)
         from opentelemetry.sdk.metrics import MeterProvider
 
-        from .metrics import DrainingReader, Tally
+        from .metrics import (
+            DURATION_DESCRIPTION,
+            DURATION_NAME,
+            DURATION_UNIT,
+            DurationReader,
+            Tally,
+        )
 
         self.tally = Tally()
         if backend is not None and backend.metrics is not None:
-            reader = DrainingReader(
-                backend.metrics, self.plan.metric_export_interval * 1000.0, self._drain
+            reader = DurationReader(
+                backend.metrics,
+                self.plan.metric_export_interval * 1000.0,
+                self.tally,
+                InstrumentationScope(INSTRUMENTATION_SCOPE, VERSION, None, None),
+                self.resource,
+                self._drain,
             )
             self.meter_provider = MeterProvider(metric_readers=[reader], resource=self.resource)
             self.owns_meter_provider = True
-            self.tally.batched = True
         else:  # the worker's distro set one up: our instruments go there
             self.meter_provider = configured
         meter = self.meter_provider.get_meter(INSTRUMENTATION_SCOPE, VERSION)
         self.duration = meter.create_histogram(
-            "faas.invoke_duration", unit="s", description="Duration of function invocations"
+            DURATION_NAME, unit=DURATION_UNIT, description=DURATION_DESCRIPTION
         )
         meter.create_observable_counter(
             "faas.invocations",
@@ -235,13 +246,13 @@ class Telemetry:
         self.log_handler = handler
 
     def record(self, key: Tuple[str, str], seconds: float, failed: bool, cold: bool) -> None:
-        """Count one finished invocation of ``key`` and keep its duration for the histogram."""
-        duration = self.duration
-        if duration is None:
+        """Count one finished invocation of ``key`` and its duration (see ``metrics``)."""
+        tally = self.tally
+        if tally is None:
             return
-        now = self.tally.add(key, seconds, failed, cold)
+        now = tally.add(key, seconds, failed, cold)
         if now is not None:
-            duration.record(seconds, now)
+            self.duration.record(seconds, now)
 
     def _drain(self) -> None:
         duration = self.duration
