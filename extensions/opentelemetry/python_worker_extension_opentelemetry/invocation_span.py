@@ -48,6 +48,8 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.status import Status, StatusCode
 from opentelemetry.util import types
 
+from .sampling import InvocationSampler
+
 _logger = logging.getLogger(__name__)
 
 # The values ``BoundedAttributes`` stores exactly as given when no value-length limit is set.
@@ -85,6 +87,11 @@ class InvocationSpans:
         # True when the sampler hands back exactly the attributes it is given (ours): they
         # are then the span's own dict, with no copy.
         self.trusted_sampler = trusted_sampler
+        # Our own sampler's decision-only entry (``InvocationSampler.decide``): the same
+        # decisions and trace state as ``should_sample``, without building its result (it
+        # hands back the attributes it is given and ignores the rest). None for any other
+        # sampler, which is asked through ``should_sample``.
+        self.decide = sampler.decide if isinstance(sampler, InvocationSampler) else None
 
     def start(
         self,
@@ -99,6 +106,29 @@ class InvocationSpans:
         says not to record; ``parent`` is the span context in ``parent_context`` (or None),
         ``attributes`` a fresh dict the span may keep."""
         trace_id = self.id_generator.generate_trace_id() if parent is None else parent.trace_id
+        decide = self.decide
+        if decide is not None:
+            keep, state = decide(parent, trace_id)
+            context = SpanContext(
+                trace_id,
+                self.id_generator.generate_span_id(),
+                False,
+                _SAMPLED if keep else _NOT_SAMPLED,
+                state,
+            )
+            if not keep:
+                return trace_api.NonRecordingSpan(context)
+            span = InvocationSpan(
+                self,
+                name,
+                context,
+                parent,
+                kind,
+                {} if attributes is None else attributes,
+                start_time,
+            )
+            self.processor.on_start(span, parent_context=parent_context)  # type: ignore[arg-type]
+            return span
         result = self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, ())
         decision = result.decision
         context = SpanContext(
