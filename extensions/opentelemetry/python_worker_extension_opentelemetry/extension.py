@@ -217,7 +217,7 @@ class OpenTelemetryExtension(WorkerExtension):
                 else:
                     cls._pending[reference] = running
                     running.safety_net = reference
-        if otel_context.get_value(_MARK) is not None:
+        if otel_context.get_current().get(_MARK) is not None:
             otel_context.attach(otel_context.Context())  # drop what a raising invocation left
         running.token = otel_context.attach(
             _MARKED if current is None else set_span_in_context(current, _MARKED)
@@ -232,7 +232,9 @@ class OpenTelemetryExtension(WorkerExtension):
             span = running.span
             failed = False
             if span is not None and running.is_http:
-                status = http.response_status(result, invocation.func_args)
+                status = http.status_code(result)  # an ``HttpResponse`` returned: the usual
+                if status is None:
+                    status = http.response_status(result, invocation.func_args)
                 if status is not None:
                     if status >= 500:
                         failed = True
@@ -247,7 +249,9 @@ class OpenTelemetryExtension(WorkerExtension):
                         span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, status)
             cls._finish(invocation, running, failed)
         finally:
-            cls._detach(running)
+            token, running.token = running.token, None  # ``_detach``, inline
+            if token is not None:
+                otel_context.detach(token)
 
     @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:
