@@ -154,7 +154,7 @@ class OpenTelemetryExtension(WorkerExtension):
         if cold:
             cls._cold = False
         context = invocation.context
-        remote = propagation.caller(context)
+        remote = propagation.remote_parent(*propagation.headers(context))
         trigger_type, value = triggers.find_trigger(invocation.func_args)
         trigger = _FAAS_TRIGGER.get(trigger_type, names.OTHER_TRIGGER)  # ``names.find_trigger``
         function_name = invocation.function_name

@@ -73,35 +73,3 @@ def remote_parent(traceparent: Optional[str], tracestate: Optional[str]) -> Opti
             TraceState.from_header([tracestate]) if tracestate else None,
         )
     )
-
-
-def caller(context: Any) -> Optional[Span]:
-    """``remote_parent(*headers(context))`` in one step: what the pre hook asks for every
-    invocation, the common ``traceparent`` read here, any other form as ``remote_parent``
-    reads it."""
-    trace_context = getattr(context, "trace_context", None)
-    if trace_context is None:
-        return None
-    traceparent = getattr(trace_context, "trace_parent", None) or getattr(
-        trace_context, "Traceparent", None
-    )
-    if not traceparent:
-        return None
-    tracestate = getattr(trace_context, "trace_state", None) or getattr(
-        trace_context, "Tracestate", None
-    )
-    match = _COMMON(traceparent) if traceparent.__class__ is str else None
-    if match is None:
-        return remote_parent(traceparent, tracestate or None)
-    trace_id, span_id, flags = match.groups()
-    if trace_id == _ZERO_TRACE_ID or span_id == _ZERO_SPAN_ID:
-        return None
-    return NonRecordingSpan(
-        SpanContext(
-            int(trace_id, 16),
-            int(span_id, 16),
-            True,
-            _FLAGS[flags],
-            TraceState.from_header([tracestate]) if tracestate else None,
-        )
-    )

@@ -14,7 +14,7 @@ from opentelemetry.trace import SpanKind, get_current_span
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from python_worker_extension_framework.testing import invoke, make_context, make_http_request
 from python_worker_extension_opentelemetry import OpenTelemetryExtension
-from python_worker_extension_opentelemetry.propagation import caller, headers, remote_parent
+from python_worker_extension_opentelemetry.propagation import headers, remote_parent
 
 from .conftest import finished
 
@@ -93,64 +93,6 @@ def test_headers_come_from_either_name_on_the_context() -> None:
 
     assert headers(Context()) == (parent, None)
     assert headers(object()) == (None, None)
-
-
-def _same_span(mine: Optional[object], theirs: Optional[object]) -> None:
-    if theirs is None:
-        assert mine is None
-        return
-    assert mine is not None
-    mine_context = mine.get_span_context()  # type: ignore[attr-defined]
-    their_context = theirs.get_span_context()  # type: ignore[attr-defined]
-    assert mine_context == their_context
-    assert mine_context.trace_state == their_context.trace_state
-    assert type(mine) is type(theirs)
-
-
-class _Capitalised:
-    """The worker's older capitalised names only."""
-
-    def __init__(self, traceparent: object, tracestate: object) -> None:
-        self.Traceparent = traceparent
-        self.Tracestate = tracestate
-
-
-class _OlderContext:
-    def __init__(self, trace_context: object) -> None:
-        self.trace_context = trace_context
-
-
-class _Header(str):
-    """A ``str`` subclass: read as a ``str`` is."""
-
-
-@pytest.mark.parametrize("tracestate", STATES)
-@pytest.mark.parametrize("traceparent", HEADERS)
-def test_caller_is_remote_parent_of_the_headers(
-    traceparent: str, tracestate: Optional[str]
-) -> None:
-    """``caller(context)``, the pre hook's one step, against ``remote_parent(*headers())``
-    for every header form, both attribute spellings, a ``str`` subclass."""
-    contexts = [
-        make_context("F", trace_parent=traceparent, trace_state=tracestate or ""),
-        _OlderContext(_Capitalised(traceparent, tracestate)),
-        _OlderContext(_Capitalised(_Header(traceparent), tracestate)),
-    ]
-    for context in contexts:
-        _same_span(caller(context), remote_parent(*headers(context)))
-
-
-def test_caller_of_random_parents_and_contexts_without_one() -> None:
-    rng = random.Random(7)
-    for _ in range(500):
-        trace_id = rng.choice([0, rng.getrandbits(128)])
-        span_id = rng.choice([0, rng.getrandbits(64)])
-        header = f"00-{trace_id:032x}-{span_id:016x}-{rng.randrange(256):02x}"
-        context = make_context("F", trace_parent=header, trace_state=rng.choice(STATES) or "")
-        _same_span(caller(context), remote_parent(*headers(context)))
-    assert caller(object()) is None
-    assert caller(_OlderContext(None)) is None
-    assert caller(_OlderContext(_Capitalised(None, "a=1"))) is None
 
 
 @pytest.mark.parametrize(
