@@ -25,13 +25,14 @@ import weakref
 from typing import Any, ClassVar, Dict, Optional, Tuple
 
 from opentelemetry import context as otel_context
-from opentelemetry.trace import Span, SpanContext, Status, StatusCode, set_span_in_context
+from opentelemetry.trace import Span, Status, StatusCode, set_span_in_context
 from python_worker_extension_framework.toolkit import (
     Invocation,
     Settings,
     WorkerExtension,
     http,
     redaction,
+    triggers,
 )
 from python_worker_extension_framework.toolkit.facts import retry_facts
 
@@ -49,6 +50,7 @@ _RUNNING = "running"
 _MARK = otel_context.create_key("python_worker_extension_opentelemetry.invocation")
 _EMPTY = otel_context.Context()
 _MARKED = otel_context.set_value(_MARK, True, _EMPTY)  # contexts are immutable: built once
+_FAAS_TRIGGER = triggers.FAAS_TRIGGER
 _ABANDONED = "the function raised; the worker ran no post hook (no exception details)"
 
 
@@ -152,9 +154,9 @@ class OpenTelemetryExtension(WorkerExtension):
         if cold:
             cls._cold = False
         context = invocation.context
-        traceparent, tracestate = propagation.headers(context)
-        remote = propagation.remote_parent(traceparent, tracestate)
-        trigger, value = names.find_trigger(invocation.func_args)
+        remote = propagation.remote_parent(*propagation.headers(context))
+        trigger_type, value = triggers.find_trigger(invocation.func_args)
+        trigger = _FAAS_TRIGGER.get(trigger_type, names.OTHER_TRIGGER)  # ``names.find_trigger``
         function_name = invocation.function_name
         running = _Running(telemetry, start, cold, (function_name, trigger))
         invocation.data[_RUNNING] = running
@@ -165,6 +167,8 @@ class OpenTelemetryExtension(WorkerExtension):
             else:
                 parent, caller = set_span_in_context(remote, _EMPTY), remote.get_span_context()
             is_http = trigger == "http" and value is not None
+            kind = names.span_kind(trigger)
+            spans = telemetry.spans  # ``InvocationSpans`` on our own provider, else None
             if (
                 caller is not None
                 and not caller.trace_flags.sampled
@@ -172,22 +176,33 @@ class OpenTelemetryExtension(WorkerExtension):
             ):
                 # Our own sampler follows the caller's "not sampled": the span will not
                 # record, so nothing is computed for it.
-                kind = names.span_kind(trigger)
-                spans = telemetry.spans
                 if spans is not None:
                     span = spans.start(function_name, parent, caller, kind, None, start)
                 else:
                     span = telemetry.tracer.start_span(function_name, context=parent, kind=kind)
             else:
-                span = cls._start_span(
-                    invocation,
-                    telemetry,
-                    parent,
-                    caller,
-                    trigger,
-                    value if is_http else None,
-                    running,
-                )
+                # Every attribute known at the start passed when the span starts.
+                attributes: Dict[str, Any] = {
+                    names.FAAS_TRIGGER: trigger,
+                    names.FAAS_INVOCATION_ID: invocation.invocation_id,
+                    names.FAAS_NAME: function_name,
+                    names.FAAS_COLDSTART: cold,
+                }
+                span_name = function_name
+                if is_http:
+                    span_name = names.add_http_attributes(
+                        attributes, value, cls._redactor, telemetry.plan.record_headers
+                    )
+                if spans is not None:
+                    span = spans.start(span_name, parent, caller, kind, attributes, start)
+                else:
+                    span = telemetry.tracer.start_span(
+                        span_name,
+                        context=parent,
+                        kind=kind,
+                        attributes=attributes,
+                        start_time=start,
+                    )
             current = running.span = span
             running.is_http = is_http
             if span.is_recording():
@@ -202,53 +217,10 @@ class OpenTelemetryExtension(WorkerExtension):
                 else:
                     cls._pending[reference] = running
                     running.safety_net = reference
-        if otel_context.get_value(_MARK) is not None:
+        if otel_context.get_current().get(_MARK) is not None:
             otel_context.attach(otel_context.Context())  # drop what a raising invocation left
         running.token = otel_context.attach(
             _MARKED if current is None else set_span_in_context(current, _MARKED)
-        )
-
-    @classmethod
-    def _start_span(
-        cls,
-        invocation: Invocation,
-        telemetry: Telemetry,
-        parent: otel_context.Context,
-        caller: Optional[SpanContext],
-        trigger: str,
-        request: Any,
-        running: _Running,
-    ) -> Span:
-        """The invocation span, every attribute known at the start passed when it starts:
-        an ``InvocationSpan`` on our own provider, the SDK's span on a foreign one."""
-        function_name = running.key[0]
-        attributes: Dict[str, Any] = {
-            names.FAAS_TRIGGER: trigger,
-            names.FAAS_INVOCATION_ID: invocation.invocation_id,
-            names.FAAS_NAME: function_name,
-            names.FAAS_COLDSTART: running.cold,
-        }
-        span_name = function_name
-        if request is not None:
-            span_name = names.add_http_attributes(
-                attributes, request, cls._redactor, telemetry.plan.record_headers
-            )
-        spans = telemetry.spans
-        if spans is not None:
-            return spans.start(
-                span_name,
-                parent,
-                caller,
-                names.span_kind(trigger),
-                attributes,
-                running.start,
-            )
-        return telemetry.tracer.start_span(
-            span_name,
-            context=parent,
-            kind=names.span_kind(trigger),
-            attributes=attributes,
-            start_time=running.start,
         )
 
     @classmethod
@@ -260,7 +232,9 @@ class OpenTelemetryExtension(WorkerExtension):
             span = running.span
             failed = False
             if span is not None and running.is_http:
-                status = http.response_status(result, invocation.func_args)
+                status = http.status_code(result)  # an ``HttpResponse`` returned: the usual
+                if status is None:
+                    status = http.response_status(result, invocation.func_args)
                 if status is not None:
                     if status >= 500:
                         failed = True
@@ -275,7 +249,9 @@ class OpenTelemetryExtension(WorkerExtension):
                         span.set_attribute(names.HTTP_RESPONSE_STATUS_CODE, status)
             cls._finish(invocation, running, failed)
         finally:
-            cls._detach(running)
+            token, running.token = running.token, None  # ``_detach``, inline
+            if token is not None:
+                otel_context.detach(token)
 
     @classmethod
     def _on_invocation_error(cls, invocation: Invocation, exception: BaseException) -> None:

@@ -338,6 +338,7 @@ class _Discard(Findings):
 
 
 _DISCARD = _Discard()
+_MASKED_VALUE = "=" + REDACTED  # a masked query value, after its name
 
 
 class Redactor:
@@ -433,10 +434,29 @@ class Redactor:
         JWT, a credential or a ``name=value`` pair. Only those values are looked into,
         every other one is judged by its name alone, and a query with nothing to mask is
         returned as it came."""
-        found = findings if findings is not None else _DISCARD
         if self.extra_patterns or ";" in query or " " in query or "\t" in query or "eyJ" in query:
-            return self._any_query(query, found)
-        encoded = "%" in query or "+" in query
+            return self._any_query(query, findings if findings is not None else _DISCARD)
+        if "%" in query or "+" in query:
+            return self._encoded_query(query, findings if findings is not None else _DISCARD)
+        # Plain: decoding changes no value, so a value is secret by its name or, holding
+        # ``=``, by what ``text`` masks in it; a piece without ``=`` is kept as it is.
+        pieces = query.split("&")
+        is_secret_name = self.is_secret_name
+        masked = False
+        index = 0  # counted by hand: cheaper than ``enumerate`` on every invocation
+        for piece in pieces:
+            name, _, value = piece.partition("=")
+            if value and (is_secret_name(name) or ("=" in value and self._secret_value(value))):
+                if findings is not None and len(value) >= MIN_ECHO_LENGTH:
+                    findings.add(value)  # shorter ones ``add`` would not keep
+                pieces[index] = name + _MASKED_VALUE
+                masked = True
+            index += 1  # noqa: SIM113
+        return "&".join(pieces) if masked else query
+
+    def _encoded_query(self, query: str, found: Findings) -> str:
+        """``query``'s common case with ``%`` or ``+`` in it: only values holding ``=``
+        or that decoding changes are looked into, the others judged by their name."""
         pieces = query.split("&")
         is_secret_name = self.is_secret_name
         masked = False
@@ -444,14 +464,13 @@ class Redactor:
             name, equals, value = piece.partition("=")
             if value:
                 if is_secret_name(name) or (
-                    ("=" in value or (encoded and ("%" in value or "+" in value)))
-                    and self._secret_value(value)
+                    ("=" in value or "%" in value or "+" in value) and self._secret_value(value)
                 ):
                     if len(value) >= MIN_ECHO_LENGTH:  # shorter ones ``add`` would not keep
                         found.add(value)
                     pieces[index] = f"{name}={REDACTED}"
                     masked = True
-            elif not equals and encoded and self._secret_value(piece):
+            elif not equals and self._secret_value(piece):
                 found.add(piece)
                 pieces[index] = REDACTED
                 masked = True

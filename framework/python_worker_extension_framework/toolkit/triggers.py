@@ -75,7 +75,9 @@ def find_trigger(func_args: Mapping[str, Any]) -> Tuple[str, Optional[Any]]:
     best, best_value = _NOT_A_TRIGGER, None
     for value in func_args.values():
         item = value[0] if isinstance(value, list) and value else value
-        rank = _rank(item)
+        rank = _rank_by_type.get(type(item))  # ``_rank`` for a type not met yet
+        if rank is None:
+            rank = _rank(item)
         if rank < best:
             best, best_value = rank, item
             if rank == 0:

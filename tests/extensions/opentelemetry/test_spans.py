@@ -259,3 +259,57 @@ def test_invocation_span_never_still_continues_the_trace(
     assert user.name == "reserve stock"
     assert f"{user.context.trace_id:032x}" == INCOMING_TRACE_ID
     assert f"{user.parent.span_id:016x}" == INCOMING_PARENT_ID
+
+
+class _Binding(func.Out):
+    """An output binding as the worker hands one to a function."""
+
+    def __init__(self) -> None:
+        self.value: Any = None
+
+    def set(self, val: Any) -> None:
+        self.value = val
+
+    def get(self) -> Any:
+        return self.value
+
+
+def answers_through_binding(req: func.HttpRequest, res: func.Out) -> None:
+    res.set(func.HttpResponse("busy", status_code=int(req.params.get("status", "503"))))
+
+
+def answers_text(req: func.HttpRequest) -> str:
+    return "ok"
+
+
+def answers_nothing(req: func.HttpRequest) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    ("function", "binding", "status", "error"),
+    [
+        (answers_through_binding, True, 503, True),
+        (answers_through_binding, True, 404, False),
+        (answers_text, False, 200, False),
+        (answers_nothing, False, None, False),
+    ],
+)
+def test_status_of_an_answer_that_is_not_a_returned_response(
+    extension: type[OpenTelemetryExtension],
+    memory: InMemorySpanExporter,
+    function: Any,
+    binding: bool,
+    status: Any,
+    error: bool,
+) -> None:
+    """An ``HttpResponse`` set on an output binding, any other value returned (the worker
+    answers 200), nothing returned: the status the function's outcome produces."""
+    request = make_http_request("GET", f"http://localhost/api/answer?status={status}")
+    arguments: dict = {"req": request}
+    if binding:
+        arguments["res"] = _Binding()
+    invoke(function, context=make_context("Answer"), **arguments).raise_for_exception()
+    (invocation,) = [s for s in finished(extension, memory) if s.kind is SpanKind.SERVER]
+    assert invocation.attributes.get("http.response.status_code") == status
+    assert (invocation.status.status_code is StatusCode.ERROR) is error

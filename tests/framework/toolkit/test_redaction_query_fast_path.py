@@ -221,3 +221,30 @@ def test_every_listed_name_and_value_matches_the_general_path() -> None:
                     _same(redactor, f"page=2&{spelling}={value}&sort=desc&{spelling}=")
                     _same(redactor, f"{spelling}=widget&{value}&{spelling}={value}")
             _same(redactor, name)
+
+
+# Queries with no ``%`` or ``+`` either (nothing decoding changes): the plain path.
+PLAIN_QUERY = st.lists(
+    st.tuples(
+        st.sampled_from(SECRET_NAMES + ORDINARY_NAMES + ["", "a=b"]),
+        st.sampled_from(["", "="]),
+        st.text(alphabet=st.sampled_from("abcXYZ019=.-_~:/@,!*'()"), max_size=20),
+    ),
+    max_size=6,
+).map(lambda pairs: "&".join(f"{name}{equals}{value}" for name, equals, value in pairs))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(REDACTORS), PLAIN_QUERY)
+def test_plain_queries_match_the_general_path(redactor: Redactor, query: str) -> None:
+    """Names secret or not, values with and without ``=``, long enough to be remembered
+    or not, pieces without ``=``: the same text and the same findings."""
+    _same(redactor, query)
+
+
+def test_plain_queries_remember_only_long_masked_values() -> None:
+    found = Findings()
+    query = "code=abcdefgh&key=short&page=2&next=password=hunter22&flag"
+    masked = Redactor().query(query, found)
+    assert masked == f"code={REDACTED}&key={REDACTED}&page=2&next={REDACTED}&flag"
+    assert found.scrub("abcdefgh short password=hunter22") == f"{REDACTED} short {REDACTED}"
