@@ -48,6 +48,8 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.status import Status, StatusCode
 from opentelemetry.util import types
 
+from .sampling import InvocationSampler
+
 _logger = logging.getLogger(__name__)
 
 # The values ``BoundedAttributes`` stores exactly as given when no value-length limit is set.
@@ -56,6 +58,40 @@ _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
 _UNSET = Status(StatusCode.UNSET)
 _NONE: Sequence[Any] = ()
+
+
+# The fields ``ReadableSpan.__init__`` sets, by argument, in the pinned SDK releases.
+_READABLE_FIELDS = {
+    "name": "_name",
+    "context": "_context",
+    "parent": "_parent",
+    "resource": "_resource",
+    "attributes": "_attributes",
+    "events": "_events",
+    "links": "_links",
+    "kind": "_kind",
+    "instrumentation_info": "_instrumentation_info",
+    "status": "_status",
+    "start_time": "_start_time",
+    "end_time": "_end_time",
+    "instrumentation_scope": "_instrumentation_scope",
+}
+
+
+def _readable_fields_known() -> bool:
+    """Whether ``ReadableSpan``'s constructor stores each argument, as it is, in the field
+    ``_READABLE_FIELDS`` names, and nothing else: then ``InvocationSpan`` sets those fields
+    itself; an SDK release that changed them gets its constructor called."""
+    try:
+        given: Dict[str, Any] = {argument: object() for argument in _READABLE_FIELDS}
+        probe = ReadableSpan.__new__(ReadableSpan)
+        ReadableSpan.__init__(probe, **given)
+        return vars(probe) == {field: given[a] for a, field in _READABLE_FIELDS.items()}
+    except Exception:  # another signature: not the fields we know
+        return False
+
+
+_KNOWN_FIELDS = _readable_fields_known()
 
 
 class InvocationSpans:
@@ -85,6 +121,11 @@ class InvocationSpans:
         # True when the sampler hands back exactly the attributes it is given (ours): they
         # are then the span's own dict, with no copy.
         self.trusted_sampler = trusted_sampler
+        # Our own sampler's decision-only entry (``InvocationSampler.decide``): the same
+        # decisions and trace state as ``should_sample``, without building its result (it
+        # hands back the attributes it is given and ignores the rest). None for any other
+        # sampler, which is asked through ``should_sample``.
+        self.decide = sampler.decide if isinstance(sampler, InvocationSampler) else None
 
     def start(
         self,
@@ -99,6 +140,29 @@ class InvocationSpans:
         says not to record; ``parent`` is the span context in ``parent_context`` (or None),
         ``attributes`` a fresh dict the span may keep."""
         trace_id = self.id_generator.generate_trace_id() if parent is None else parent.trace_id
+        decide = self.decide
+        if decide is not None:
+            keep, state = decide(parent, trace_id)
+            context = SpanContext(
+                trace_id,
+                self.id_generator.generate_span_id(),
+                False,
+                _SAMPLED if keep else _NOT_SAMPLED,
+                state,
+            )
+            if not keep:
+                return trace_api.NonRecordingSpan(context)
+            span = InvocationSpan(
+                self,
+                name,
+                context,
+                parent,
+                kind,
+                {} if attributes is None else attributes,
+                start_time,
+            )
+            self.processor.on_start(span, parent_context=parent_context)  # type: ignore[arg-type]
+            return span
         result = self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, ())
         decision = result.decision
         context = SpanContext(
@@ -130,6 +194,12 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
     # flags); an instance that was told otherwise holds its own.
     _record_exception = True
     _set_status_on_exception = True
+    # What a span starts with, until it ends or is given events, links or a status (the
+    # fields ``ReadableSpan``'s properties read, when ``_KNOWN_FIELDS``).
+    _end_time: Optional[int] = None
+    _events: Any = _NONE
+    _links: Any = _NONE
+    _status: Status = _UNSET
 
     def __init__(
         self,
@@ -144,22 +214,36 @@ class InvocationSpan(trace_api.Span, ReadableSpan):
         record_exception: bool = True,
         set_status_on_exception: bool = True,
     ) -> None:
-        # ``ReadableSpan``'s own constructor sets the fields its properties read, whatever
-        # an SDK release names them; events, links and attributes may be replaced below.
-        ReadableSpan.__init__(
-            self,
-            name=name,
-            context=context,
-            parent=parent,
-            resource=spans.resource,
-            events=_NONE,
-            links=_NONE,
-            kind=kind,
-            instrumentation_info=spans.instrumentation_info,
-            status=_UNSET,
-            start_time=start_time,
-            instrumentation_scope=spans.scope,
-        )
+        if _KNOWN_FIELDS:
+            # The fields ``ReadableSpan``'s constructor sets (checked once, at import), set
+            # directly: its call with a dozen keyword arguments costs more than the span's
+            # other work. The end time, events, links and status start as the class's.
+            self._name = name
+            self._context = context
+            self._kind = kind
+            self._instrumentation_info = spans.instrumentation_info
+            self._instrumentation_scope = spans.scope
+            self._parent = parent
+            self._start_time = start_time
+            self._resource = spans.resource
+        else:
+            # ``ReadableSpan``'s own constructor sets the fields its properties read,
+            # whatever an SDK release names them; events, links and attributes may be
+            # replaced below.
+            ReadableSpan.__init__(
+                self,
+                name=name,
+                context=context,
+                parent=parent,
+                resource=spans.resource,
+                events=_NONE,
+                links=_NONE,
+                kind=kind,
+                instrumentation_info=spans.instrumentation_info,
+                status=_UNSET,
+                start_time=start_time,
+                instrumentation_scope=spans.scope,
+            )
         self._spans = spans
         self._lock = threading.RLock()  # re-entered: the safety net may run inside a call
         if not record_exception:

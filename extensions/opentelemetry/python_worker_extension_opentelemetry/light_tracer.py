@@ -119,17 +119,28 @@ class LightTracer(trace_api.Tracer):
             trace_id = ids.generate_trace_id()
         else:
             trace_id = parent.trace_id
-        result = spans.sampler.should_sample(context, trace_id, name, kind, attributes, links)
-        decision = result.decision
-        span_context = SpanContext(
-            trace_id,
-            ids.generate_span_id(),
-            False,
-            _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED,
-            result.trace_state,
-        )
-        if decision is Decision.DROP:
-            return NonRecordingSpan(span_context)
+        decide = spans.decide
+        if decide is not None:  # our own sampler: it keeps the caller's attributes as they are
+            keep, state = decide(parent, trace_id)
+            span_context = SpanContext(
+                trace_id, ids.generate_span_id(), False, _SAMPLED if keep else _NOT_SAMPLED, state
+            )
+            if not keep:
+                return NonRecordingSpan(span_context)
+            values: types.Attributes = attributes
+        else:
+            result = spans.sampler.should_sample(context, trace_id, name, kind, attributes, links)
+            decision = result.decision
+            span_context = SpanContext(
+                trace_id,
+                ids.generate_span_id(),
+                False,
+                _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED,
+                result.trace_state,
+            )
+            if decision is Decision.DROP:
+                return NonRecordingSpan(span_context)
+            values = result.attributes  # a read-only view: the caller's, or the sampler's
         span = InvocationSpan(
             spans,
             name,
@@ -141,7 +152,6 @@ class LightTracer(trace_api.Tracer):
             record_exception=record_exception,
             set_status_on_exception=set_status_on_exception,
         )
-        values = result.attributes  # a read-only view: the caller's, or the sampler's
         if values:
             span.set_attributes(dict(values))
         if links:

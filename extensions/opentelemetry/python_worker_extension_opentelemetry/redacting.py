@@ -40,6 +40,8 @@ from opentelemetry.trace import Link
 from opentelemetry.trace.status import Status
 from python_worker_extension_framework.toolkit import redaction
 
+from .invocation_span import InvocationSpan
+
 # Attributes holding a whole URL (or a path with its query), and a bare query string.
 URL_KEYS = frozenset({"url.full", "http.url", "http.target"})
 QUERY_KEYS = frozenset({"url.query"})
@@ -221,6 +223,22 @@ class SpanRedaction:
 
     def span(self, span: ReadableSpan) -> ReadableSpan:
         """``span`` itself when it holds nothing to mask, else a masked copy."""
+        if span.__class__ is InvocationSpan:
+            # Our own light span, its fields read as they are (no property builds a tuple
+            # or a status): the common one (no events, links or status description, a name
+            # known to be clean) needs only its attributes looked at; any other goes the
+            # whole way below.
+            light = span
+            held = light._attributes
+            if (
+                held.__class__ is dict
+                and not light._events
+                and not light._links
+                and light._status.description is None
+                and light._name in self._clean[_TEXT]
+                and self.attributes(held) is None
+            ):
+                return span
         attributes = self.attributes(_attribute_dict(span))
         name = span.name
         clean_name = self._string(_TEXT, name) if name else name  # the same names recur

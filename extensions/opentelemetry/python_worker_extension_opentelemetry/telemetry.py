@@ -19,11 +19,11 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanLimits, SpanProcessor
 from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import Tracer
 
 from . import attributes, providers, redacting
+from .batching import QueueingSpanProcessor
 from .exporters import LOGGER_NAME, NOISY_LOGGERS, Backend, FailureLog, QuietFilter, build_backend
 from .feed import FeedingProcessor
 from .invocation_span import InvocationSpans
@@ -101,7 +101,7 @@ class Telemetry:
         self.log_provider: Any = None
         self.quiet = QuietFilter(failures)
         if self.backend is not None:
-            self.processor = BatchSpanProcessor(
+            self.processor = QueueingSpanProcessor(
                 self.backend.spans,
                 max_queue_size=plan.queue_size,
                 max_export_batch_size=min(512, plan.queue_size),

@@ -487,3 +487,47 @@ def test_what_the_invocation_span_starts_with_is_redacted_on_export(
     span = invocation_span(finished(extension, memory))
     assert span.attributes["deploy.note"].startswith("Password=")
     assert SECRET not in span.attributes["deploy.note"]
+
+
+def test_the_readable_fields_are_known_on_the_pinned_sdk() -> None:
+    """The light spans set ``ReadableSpan``'s fields themselves on the pinned SDK (the
+    check finds each constructor argument in the field it expects)."""
+    from python_worker_extension_opentelemetry import invocation_span as module
+
+    assert module._KNOWN_FIELDS and module._readable_fields_known()
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_fields_set_directly_export_what_the_readable_span_constructor_sets(
+    extension: Extension,
+    memory: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
+    scenario: str,
+) -> None:
+    """The fallback (``ReadableSpan.__init__`` called, for an SDK whose fields differ) and
+    the fields set directly give the same exported spans, invocation and user ones."""
+    from python_worker_extension_opentelemetry import invocation_span as module
+
+    exported = []
+    for known in (True, False):
+        monkeypatch.setattr(module, "_KNOWN_FIELDS", known)
+        run = SCENARIOS[scenario]
+        run()
+        finished(extension, memory)
+        memory.clear()
+        run()
+        spans = finished(extension, memory)
+        memory.clear()
+        assert spans and all(type(span) is InvocationSpan for span in spans)
+        ids = {span.context.span_id: span.name for span in spans}
+        forms = []
+        for span in spans:
+            form, encoded = readable_form(span), otlp_form(span)
+            # A parent among these spans by its name (span ids differ from run to run).
+            form["json"]["parent_id"] = ids.get(span.parent.span_id, form["json"]["parent_id"])
+            (encoded_span,) = encoded.resource_spans[0].scope_spans[0].spans
+            if span.parent.span_id in ids:
+                encoded_span.parent_span_id = b""
+            forms.append((span.name, str(form), encoded.SerializeToString()))
+        exported.append(sorted(forms))
+    assert exported[0] == exported[1]

@@ -895,3 +895,37 @@ def test_user_spans_stay_light_and_follow_configure_after_an_import_afresh() -> 
     assert completed.returncode == 0, completed.stderr
     exported = json.loads(completed.stdout.strip().splitlines()[-1])
     assert exported == [["InvocationSpan"], ["InvocationSpan"]]
+
+
+@pytest.mark.parametrize("parent_flags", [0, 1])
+def test_our_samplers_decision_only_entry_gives_the_sdk_spans_context(
+    extension: Extension, memory: InMemorySpanExporter, parent_flags: int
+) -> None:
+    """On our sampler the light tracer asks ``decide`` only: the span's flags and trace
+    state (a parent's, also when not sampled) and its start attributes are the SDK span's;
+    the caller's attribute dict stays the caller's."""
+    parent = SpanContext(
+        REMOTE.trace_id, REMOTE.span_id, True, TraceFlags(parent_flags), REMOTE.trace_state
+    )
+    context = trace.set_span_in_context(NonRecordingSpan(parent))
+    results = []
+    for tracer in (trace.get_tracer("tests.decide"), sdk_tracer("tests.decide")):
+        given: Dict[str, Any] = {"order.id": 7, "order.kind": "book"}
+        span = tracer.start_span("decided", context=context, attributes=given)
+        given["order.id"] = 8
+        span.end()
+        exported = finished(extension, memory)
+        memory.clear()
+        results.append(
+            (
+                span.is_recording() or isinstance(span, ReadableSpan),
+                span.get_span_context().trace_flags,
+                span.get_span_context().trace_state,
+                [dict(s.attributes) for s in exported],
+            )
+        )
+    assert isinstance(trace.get_tracer("tests.decide").start_span("x"), InvocationSpan)
+    light, sdk = results
+    assert light == sdk
+    assert light[2] == REMOTE.trace_state and light[1] == TraceFlags(parent_flags)
+    assert light[3] == ([{"order.id": 7, "order.kind": "book"}] if parent_flags else [])

@@ -281,3 +281,37 @@ def test_invocation_sampler_decides_as_parent_based_ratio(ratio: float) -> None:
                 assert mine.decision == theirs.decision
                 assert (mine.trace_state or TraceState()) == (theirs.trace_state or TraceState())
                 assert dict(mine.attributes) == dict(theirs.attributes)
+
+
+@pytest.mark.parametrize("ratio", [0.0, 0.3, 1.0])
+def test_the_decision_only_entry_decides_as_should_sample(ratio: float) -> None:
+    """``decide`` (what light spans ask) gives ``should_sample``'s decision and trace state:
+    no parent, an invalid one, sampled and not sampled parents, with and without a state."""
+    from opentelemetry import trace as api
+    from opentelemetry.sdk.trace.sampling import Decision
+    from opentelemetry.trace import INVALID_SPAN_CONTEXT, NonRecordingSpan, SpanContext, TraceFlags
+    from opentelemetry.trace.span import TraceState
+    from python_worker_extension_opentelemetry.sampling import InvocationSampler
+
+    sampler = InvocationSampler(ratio)
+    rng = random.Random(5)
+    parents = [None, INVALID_SPAN_CONTEXT]
+    for flags in (0, 1):
+        for state in (TraceState(), TraceState([("congo", "t61")])):
+            parents.append(
+                SpanContext(
+                    rng.getrandbits(128), rng.getrandbits(64), True, TraceFlags(flags), state
+                )
+            )
+    seen = set()
+    for parent in parents:
+        context = None if parent is None else api.set_span_in_context(NonRecordingSpan(parent))
+        for _ in range(200):
+            trace_id = rng.getrandbits(128)
+            keep, state = sampler.decide(parent, trace_id)
+            result = sampler.should_sample(context, trace_id, "x")
+            assert keep is (result.decision is Decision.RECORD_AND_SAMPLE)
+            assert (state or TraceState()) == (result.trace_state or TraceState())
+            seen.add((keep, bool(state)))
+    # Kept and dropped, with and without a trace state, all decided.
+    assert seen == {(True, False), (False, False), (True, True), (False, True)}

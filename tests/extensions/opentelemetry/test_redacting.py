@@ -365,3 +365,54 @@ def test_azure_sdk_span_urls_are_masked_at_the_source(
         f"https://acct.blob.core.windows.net/c/b?sv=2021-08-06&sig={REDACTED}&se=2030-01-01"
     )
     assert raw.attributes["http.method"] == "GET"
+
+
+def _as_readable(span: ReadableSpan) -> ReadableSpan:
+    """The same content in the SDK's own ``ReadableSpan`` (read through its public API)."""
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=span.attributes,
+        events=span.events,
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret_in", ["nothing", "name", "attribute", "status", "event", "link", "all"]
+)
+def test_a_light_span_is_masked_as_the_sdks_readable_span(
+    extension: type[OpenTelemetryExtension], secret_in: str
+) -> None:
+    """Our light spans' fields are read directly on export: the same masking, or the span
+    itself, as for a ``ReadableSpan`` with the same content; a clean name seen before,
+    and a secret anywhere else, is still found."""
+    extension.configure(exporter=InMemorySpanExporter(), instrumentations="none")
+    tracer = trace.get_tracer("tests.redacting")
+    redaction = SpanRedaction()
+    secret = f"token={SIG}"
+    for _ in range(2):  # a first time, then with the clean name and attribute names known
+        name = f"GET {secret}" if secret_in in ("name", "all") else "GET /api/orders"
+        span = tracer.start_span(name, attributes={"order.id": 7, "note": "in stock"})
+        if secret_in in ("attribute", "all"):
+            span.set_attribute("note", secret)
+        if secret_in in ("status", "all"):
+            span.set_status(Status(StatusCode.ERROR, f"denied: {secret}"))
+        if secret_in in ("event", "all"):
+            span.add_event("retrying", {"reason": secret})
+        if secret_in in ("link", "all"):
+            span.add_link(trace.SpanContext(0x1234, 0x5678, is_remote=True), {"why": secret})
+        span.end()
+        assert isinstance(span, InvocationSpan)
+        masked = redaction.span(span)
+        reference = SpanRedaction().span(_as_readable(span))
+        assert masked.to_json() == reference.to_json()
+        assert (masked is span) is (secret_in == "nothing")
+        assert clean(masked.to_json()) and (secret_in == "nothing" or not clean(span.to_json()))
