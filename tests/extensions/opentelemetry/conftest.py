@@ -8,11 +8,12 @@ downstream service) and an in-memory exporter configured as the extension's expo
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 from opentelemetry import trace
@@ -103,3 +104,27 @@ def worker_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("worker-packages")
     pip_target(target, [WORKER_PROTOBUF], deps=False)
     return target
+
+
+def clean_environment() -> Dict[str, str]:
+    """This process's environment without the OpenTelemetry, extension and Application
+    Insights settings a test may have set: what a fresh app process starts with."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
+    }
+
+
+def run_fresh(script: str) -> Any:
+    """Run ``script`` in a fresh interpreter (a clean environment); what its last line
+    printed, read as JSON."""
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_environment(),
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout.strip().splitlines()[-1])

@@ -12,6 +12,8 @@ import sys
 import textwrap
 from typing import Any, Dict
 
+from .conftest import clean_environment
+
 SCRIPT = textwrap.dedent(
     """
     import json, os
@@ -77,22 +79,12 @@ def run_script(tmp_path: Any) -> Dict[str, Any]:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**_clean_env(), "SPANS": str(spans)},
+        env={**clean_environment(), "SPANS": str(spans)},
     )
     assert completed.returncode == 0, completed.stderr
     result: Dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
     result["jsonl"] = [json.loads(line) for line in spans.read_text().splitlines()]
     return result
-
-
-def _clean_env() -> Dict[str, str]:
-    import os
-
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
-    }
 
 
 def test_the_workers_provider_is_reused_never_replaced(tmp_path: Any) -> None:

@@ -27,7 +27,13 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import pytest
 
-from .conftest import INCOMING_PARENT_ID, INCOMING_TRACE_ID, INSTRUMENTATION_KEY, pip_target
+from .conftest import (
+    INCOMING_PARENT_ID,
+    INCOMING_TRACE_ID,
+    INSTRUMENTATION_KEY,
+    clean_environment,
+    pip_target,
+)
 from .receivers import Downstream, IngestionEndpoint
 
 pytestmark = pytest.mark.slow
@@ -65,11 +71,7 @@ def run_app(
 ) -> Tuple[Dict[str, Any], str]:
     """Run the app with ``packages`` (after the folders ``first``) ahead of this
     environment's on its path."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
-    }
+    env = clean_environment()
     env.update(
         PYTHONPATH=os.pathsep.join(map(str, [*first, packages])),
         APPLICATIONINSIGHTS_CONNECTION_STRING=(

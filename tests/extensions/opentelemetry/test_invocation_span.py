@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import subprocess
-import sys
 import textwrap
 import threading
 from typing import Any, Callable, Dict, Iterator, List, Tuple
@@ -30,7 +27,7 @@ from python_worker_extension_framework.testing import invoke, make_context, make
 from python_worker_extension_opentelemetry import OpenTelemetryExtension
 from python_worker_extension_opentelemetry.invocation_span import InvocationSpan
 
-from .conftest import INCOMING, INCOMING_TRACE_ID, finished
+from .conftest import INCOMING, INCOMING_TRACE_ID, finished, run_fresh
 
 tracer = trace.get_tracer("tests.invocation_span")
 Extension = type[OpenTelemetryExtension]
@@ -445,20 +442,8 @@ FOREIGN_PROVIDER = textwrap.dedent(
 
 
 def test_on_a_provider_not_ours_the_invocation_span_is_the_sdks() -> None:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
-    }
-    completed = subprocess.run(
-        [sys.executable, "-c", FOREIGN_PROVIDER],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout.strip().splitlines()[-1]) == ["opentelemetry.sdk.trace"]
+    printed = run_fresh(FOREIGN_PROVIDER)
+    assert printed == ["opentelemetry.sdk.trace"]
 
 
 def test_what_the_invocation_span_starts_with_is_redacted_on_export(

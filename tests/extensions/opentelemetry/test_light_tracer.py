@@ -15,8 +15,6 @@ import contextlib
 import copy
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -45,7 +43,13 @@ from python_worker_extension_opentelemetry import light_tracer as light_tracer_m
 from python_worker_extension_opentelemetry.invocation_span import InvocationSpan
 from python_worker_extension_opentelemetry.light_tracer import LightTracer, light_tracer
 
-from .conftest import INCOMING_PARENT_ID, INCOMING_TRACE_ID, INSTRUMENTATION_KEY, finished
+from .conftest import (
+    INCOMING_PARENT_ID,
+    INCOMING_TRACE_ID,
+    INSTRUMENTATION_KEY,
+    finished,
+    run_fresh,
+)
 from .receivers import IngestionEndpoint
 from .test_invocation_span import otlp_form, readable_form
 
@@ -670,20 +674,8 @@ FOREIGN_PROVIDER = textwrap.dedent(
 
 
 def test_on_a_provider_not_ours_user_spans_stay_the_sdks() -> None:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
-    }
-    completed = subprocess.run(
-        [sys.executable, "-c", FOREIGN_PROVIDER],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout.strip().splitlines()[-1]) == [
+    printed = run_fresh(FOREIGN_PROVIDER)
+    assert printed == [
         "opentelemetry.sdk.trace",
         "_Span",
     ]
@@ -880,21 +872,8 @@ IMPORTED_AFRESH = textwrap.dedent(
 
 
 def test_user_spans_stay_light_and_follow_configure_after_an_import_afresh() -> None:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("OTEL_", "PYTHON_WORKER_EXTENSION_", "APPLICATIONINSIGHTS_"))
-    }
-    completed = subprocess.run(
-        [sys.executable, "-c", IMPORTED_AFRESH],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-    )
-    assert completed.returncode == 0, completed.stderr
-    exported = json.loads(completed.stdout.strip().splitlines()[-1])
-    assert exported == [["InvocationSpan"], ["InvocationSpan"]]
+    printed = run_fresh(IMPORTED_AFRESH)
+    assert printed == [["InvocationSpan"], ["InvocationSpan"]]
 
 
 @pytest.mark.parametrize("parent_flags", [0, 1])
