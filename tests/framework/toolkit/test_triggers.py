@@ -7,6 +7,7 @@ from typing import Any, Dict
 
 import azure.functions as func
 import pytest
+from azure.functions.blob import InputStream
 from azure.functions.timer import TimerRequest
 from python_worker_extension_framework.testing import make_context, make_http_request
 from python_worker_extension_framework.toolkit import triggers
@@ -30,7 +31,7 @@ CASES = [
     ({"timer": TimerRequest(past_due=False)}, "timer"),
     ({"msg": func.QueueMessage(body=b"x")}, "queue"),
     ({"msgs": [func.QueueMessage(body=b"x"), func.QueueMessage(body=b"y")]}, "queue"),
-    ({"blob": func.InputStream(data=b"x"), "req": _request()}, "http"),  # the trigger wins
+    ({"blob": InputStream(data=b"x"), "req": _request()}, "http"),  # the trigger wins
     ({"msgs": []}, "other"),
     ({"thing": _Unrelated(), "n": 3}, "other"),
     ({}, "other"),
