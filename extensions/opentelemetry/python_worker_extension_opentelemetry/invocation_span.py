@@ -33,7 +33,7 @@ import logging
 import threading
 import traceback
 from time import time_ns
-from typing import Any, Dict, Optional, Sequence, Type, Union, cast
+from typing import Any, Dict, Optional, Sequence, Tuple, Type, Union, cast
 
 from opentelemetry import trace as trace_api
 from opentelemetry.attributes import BoundedAttributes
@@ -109,7 +109,6 @@ class InvocationSpans:
         resource: Resource,
         scope: InstrumentationScope,
         instrumentation_info: Any = None,
-        trusted_sampler: bool = False,
     ) -> None:
         self.processor = processor
         self.sampler = sampler
@@ -118,9 +117,6 @@ class InvocationSpans:
         self.resource = resource
         self.scope = scope
         self.instrumentation_info = instrumentation_info
-        # True when the sampler hands back exactly the attributes it is given (ours): they
-        # are then the span's own dict, with no copy.
-        self.trusted_sampler = trusted_sampler
         # Our own sampler's decision-only entry (``InvocationSampler.decide``): the same
         # decisions and trace state as ``should_sample``, without building its result (it
         # hands back the attributes it is given and ignores the rest). None for any other
@@ -140,48 +136,46 @@ class InvocationSpans:
         says not to record; ``parent`` is the span context in ``parent_context`` (or None),
         ``attributes`` a fresh dict the span may keep."""
         trace_id = self.id_generator.generate_trace_id() if parent is None else parent.trace_id
-        decide = self.decide
-        if decide is not None:
-            keep, state = decide(parent, trace_id)
-            context = SpanContext(
-                trace_id,
-                self.id_generator.generate_span_id(),
-                False,
-                _SAMPLED if keep else _NOT_SAMPLED,
-                state,
-            )
-            if not keep:
-                return trace_api.NonRecordingSpan(context)
-            span = InvocationSpan(
-                self,
-                name,
-                context,
-                parent,
-                kind,
-                {} if attributes is None else attributes,
-                start_time,
-            )
-            self.processor.on_start(span, parent_context=parent_context)  # type: ignore[arg-type]
-            return span
-        result = self.sampler.should_sample(parent_context, trace_id, name, kind, attributes, ())
-        decision = result.decision
-        context = SpanContext(
-            trace_id,
-            self.id_generator.generate_span_id(),
-            False,
-            _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED,
-            result.trace_state,
+        context, records, values = self.sampled(
+            parent_context, parent, trace_id, name, kind, attributes, ()
         )
-        if decision is Decision.DROP:
+        if not records:
             return trace_api.NonRecordingSpan(context)
-        if self.trusted_sampler and attributes is not None:
-            values: Any = attributes
-        else:
-            values = result.attributes.copy()  # what the sampler says the span starts with
-        span = InvocationSpan(self, name, context, parent, kind, values, start_time)
+        # ``values``: the fresh dict given, or a new one of the sampler's.
+        own = {} if values is None else cast(Dict[str, Any], values)
+        span = InvocationSpan(self, name, context, parent, kind, own, start_time)
         # Processors are typed for the SDK's span; they get the same API and properties.
         self.processor.on_start(span, parent_context=parent_context)  # type: ignore[arg-type]
         return span
+
+    def sampled(
+        self,
+        parent_context: Optional[Context],
+        parent: Optional[SpanContext],
+        trace_id: int,
+        name: str,
+        kind: SpanKind,
+        attributes: types.Attributes,
+        links: Optional[Sequence[Link]],
+    ) -> Tuple[SpanContext, bool, types.Attributes]:
+        """The sampler's decision for a new span: ``(its context, whether it records, the
+        attributes it starts with)``. Our own sampler gives its decision alone and the
+        attributes are those given; any other is asked through ``should_sample``, and the
+        attributes are a new dict of the ones it returns."""
+        decide = self.decide
+        if decide is not None:
+            keep, state = decide(parent, trace_id)
+            flags, records, values = (_SAMPLED if keep else _NOT_SAMPLED), keep, attributes
+        else:
+            result = self.sampler.should_sample(
+                parent_context, trace_id, name, kind, attributes, links
+            )
+            decision = result.decision
+            flags = _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED
+            records, values = decision is not Decision.DROP, dict(result.attributes)
+            state = result.trace_state
+        context = SpanContext(trace_id, self.id_generator.generate_span_id(), False, flags, state)
+        return context, records, values
 
 
 class InvocationSpan(trace_api.Span, ReadableSpan):

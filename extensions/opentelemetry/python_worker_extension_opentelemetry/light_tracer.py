@@ -39,16 +39,14 @@ from opentelemetry import trace as trace_api
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanLimits, SpanProcessor
 from opentelemetry.sdk.trace.id_generator import IdGenerator
-from opentelemetry.sdk.trace.sampling import Decision, Sampler
+from opentelemetry.sdk.trace.sampling import Sampler
 from opentelemetry.sdk.util.instrumentation import InstrumentationInfo, InstrumentationScope
-from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace import Link, NonRecordingSpan, SpanContext, SpanKind
 from opentelemetry.trace.status import Status, StatusCode
 from opentelemetry.util import types
 
 from .invocation_span import InvocationSpan, InvocationSpans
 
-_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
-_NOT_SAMPLED = TraceFlags(TraceFlags.DEFAULT)
 _INTERNAL = SpanKind.INTERNAL
 _get_current_span = trace_api.get_current_span
 _set_span_in_context = trace_api.set_span_in_context
@@ -119,28 +117,11 @@ class LightTracer(trace_api.Tracer):
             trace_id = ids.generate_trace_id()
         else:
             trace_id = parent.trace_id
-        decide = spans.decide
-        if decide is not None:  # our own sampler: it keeps the caller's attributes as they are
-            keep, state = decide(parent, trace_id)
-            span_context = SpanContext(
-                trace_id, ids.generate_span_id(), False, _SAMPLED if keep else _NOT_SAMPLED, state
-            )
-            if not keep:
-                return NonRecordingSpan(span_context)
-            values: types.Attributes = attributes
-        else:
-            result = spans.sampler.should_sample(context, trace_id, name, kind, attributes, links)
-            decision = result.decision
-            span_context = SpanContext(
-                trace_id,
-                ids.generate_span_id(),
-                False,
-                _SAMPLED if decision is Decision.RECORD_AND_SAMPLE else _NOT_SAMPLED,
-                result.trace_state,
-            )
-            if decision is Decision.DROP:
-                return NonRecordingSpan(span_context)
-            values = result.attributes  # a read-only view: the caller's, or the sampler's
+        span_context, records, values = spans.sampled(
+            context, parent, trace_id, name, kind, attributes, links
+        )
+        if not records:
+            return NonRecordingSpan(span_context)
         span = InvocationSpan(
             spans,
             name,
@@ -152,7 +133,7 @@ class LightTracer(trace_api.Tracer):
             record_exception=record_exception,
             set_status_on_exception=set_status_on_exception,
         )
-        if values:
+        if values:  # the caller's (never kept), or the sampler's
             span.set_attributes(dict(values))
         if links:
             for link in links:

@@ -160,7 +160,6 @@ class Telemetry:
                 self.sdk_provider.resource,
                 InstrumentationScope(INSTRUMENTATION_SCOPE, VERSION, None, None),
                 tracer.instrumentation_info,
-                trusted_sampler=True,
             )
         return tracer
 
